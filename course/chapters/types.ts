@@ -1,0 +1,28 @@
+// The shape of the course manifest. Each chapter lives in its own file in
+// this folder; `course/manifest.ts` lists them in order.
+
+/** One graded part of a lab. Tests belong to it by their top-level `describe(id)`. */
+export interface Task {
+  id: string;
+  title: string;
+  points: number;
+}
+
+export interface Lab {
+  /** Starter modules with TODOs, relative to `labs/<dir>/`; `solutions/<dir>/` has the same files. */
+  files: string[];
+  tasks: Task[];
+  /** Progressive hints: a nudge first, nearly the answer last. */
+  hints: string[];
+}
+
+export interface Chapter {
+  /** Two digits: "00", "01", ... */
+  number: string;
+  /** Folder and notebook name after the number: "welcome" gives `labs/00-welcome/`, `notebooks/00-welcome.ipynb`. */
+  slug: string;
+  title: string;
+  /** One line for the README's chapter table. */
+  summary: string;
+  lab: Lab;
+}

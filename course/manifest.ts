@@ -1,0 +1,41 @@
+// The course manifest: the single source of truth for chapters, labs, tasks,
+// points, hints and notebooks. The README table, the grader, the hints and
+// the integrity check all read it.
+import type { Chapter } from "./chapters/types";
+import { chapter as welcome } from "./chapters/00-welcome";
+import { chapter as processesThreads } from "./chapters/01-processes-threads";
+import { chapter as stdinLines } from "./chapters/04-stdin-lines";
+import { chapter as daemons } from "./chapters/05-daemons";
+import { chapter as clocks } from "./chapters/06-clocks";
+
+export type { Chapter, Lab, Task } from "./chapters/types";
+
+export const chapters: Chapter[] = [welcome, processesThreads, stdinLines, daemons, clocks];
+
+/** `00-welcome`: the lab's folder under labs/ and solutions/. */
+export function labDir(chapter: Chapter): string {
+  return `${chapter.number}-${chapter.slug}`;
+}
+
+/** `notebooks/00-welcome.ipynb`, relative to the course root. */
+export function notebookPath(chapter: Chapter): string {
+  return `notebooks/${chapter.number}-${chapter.slug}.ipynb`;
+}
+
+/**
+ * Find a chapter by what a learner types: "0", "00", "welcome" or "00-welcome".
+ * Throws an error that lists the valid names.
+ */
+export function findChapter(name: string): Chapter {
+  const wanted = name.trim().toLowerCase();
+  const found = chapters.find(
+    (c) =>
+      labDir(c) === wanted ||
+      c.slug === wanted ||
+      c.number === wanted ||
+      (/^\d+$/.test(wanted) && Number(c.number) === Number(wanted)),
+  );
+  if (found) return found;
+  const known = chapters.map((c) => `  ${labDir(c)}  ${c.title}`).join("\n");
+  throw new Error(`There is no lab called "${name}". The labs are:\n${known}\nUse the number ("00") or the folder name.`);
+}
