@@ -1,0 +1,59 @@
+// The parts of nbformat 4 the course reads and writes.
+// https://nbformat.readthedocs.io/en/latest/format_description.html
+import { readFileSync } from "node:fs";
+
+export type MultilineText = string | string[];
+
+export interface StreamOutput {
+  output_type: "stream";
+  name: "stdout" | "stderr";
+  text: string;
+}
+export interface DisplayOutput {
+  output_type: "display_data" | "execute_result";
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  execution_count?: number | null;
+}
+export interface ErrorOutput {
+  output_type: "error";
+  ename: string;
+  evalue: string;
+  traceback: string[];
+}
+export type Output = StreamOutput | DisplayOutput | ErrorOutput;
+
+export interface Cell {
+  cell_type: "code" | "markdown" | "raw";
+  id?: string;
+  source: MultilineText;
+  metadata: Record<string, unknown>;
+  outputs?: Output[];
+  execution_count?: number | null;
+}
+
+export interface Notebook {
+  cells: Cell[];
+  metadata: Record<string, unknown> & { kernelspec?: { name?: string } };
+  nbformat: number;
+  nbformat_minor: number;
+}
+
+export function text(source: MultilineText): string {
+  return Array.isArray(source) ? source.join("") : source;
+}
+
+/** Read a notebook, with a clear error when the file is not one. */
+export function readNotebook(file: string): Notebook {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new Error(`${file} is not a readable notebook (JSON): ${(err as Error).message}`);
+  }
+  const nb = parsed as Partial<Notebook>;
+  if (!Array.isArray(nb.cells) || nb.nbformat !== 4) {
+    throw new Error(`${file} is not an nbformat 4 notebook (no "cells", or nbformat is not 4)`);
+  }
+  return parsed as Notebook;
+}
