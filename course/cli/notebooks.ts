@@ -5,7 +5,8 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { courseRoot } from "../impl";
 import { chapters, findChapter, notebookPath } from "../manifest";
-import { runNotebook, type NotebookRun } from "../runner/execute";
+import { runNotebook } from "../runner/execute";
+import { describeRun } from "../runner/report";
 
 const USAGE = `usage: npm run notebooks [-- <chapter or .ipynb>...] [--timeout <seconds per cell>]
   With no name, runs every notebook in the course. Executed copies go to .course/notebooks/.`;
@@ -36,21 +37,6 @@ function resolveNotebook(name: string): string {
     return path.resolve(name);
   }
   return notebookPath(findChapter(name));
-}
-
-export function describeRun(run: NotebookRun): string {
-  const name = path.relative(courseRoot, run.notebook);
-  const seconds = (run.durationMs / 1000).toFixed(1);
-  if (run.failures.length === 0) {
-    return `ok    ${name}  (${run.codeCells} code cells, ${seconds} s) -> ${path.relative(courseRoot, run.executedCopy)}`;
-  }
-  const lines = [`FAIL  ${name}  (${run.failures.length} failing cell(s), ${seconds} s)`];
-  for (const failure of run.failures) {
-    lines.push(`  cell ${failure.cell}: ${failure.kind}`);
-    lines.push(...failure.message.split("\n").slice(0, 25).map((line) => `    ${line}`));
-  }
-  lines.push(`  executed copy with outputs: ${path.relative(courseRoot, run.executedCopy)}`);
-  return lines.join("\n");
 }
 
 async function main(): Promise<void> {

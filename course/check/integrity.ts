@@ -1,0 +1,142 @@
+// Static checks of the course's soundness, from the manifest outwards:
+// every chapter has its notebook, starter, solution, tests and hints; notebooks
+// are committed clean; starters have TODOs and export what solutions export.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import ts from "typescript";
+import { courseRoot } from "../impl";
+import { chapters, labDir, notebookPath, type Chapter } from "../manifest";
+import { readNotebook } from "../runner/nbformat";
+
+export { KERNEL_NAME } from "../jupyter/paths";
+export const MIN_HINTS = 3;
+
+/** Test files of a lab, relative to the course root. */
+export function testFiles(chapter: Chapter): string[] {
+  const dir = path.join(courseRoot, "labs", labDir(chapter), "tests");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".test.ts"))
+    .map((f) => path.join("labs", labDir(chapter), "tests", f));
+}
+
+function checkNotebook(chapter: Chapter): string[] {
+  const file = notebookPath(chapter);
+  if (!existsSync(path.join(courseRoot, file))) return [`${file}: missing (the manifest lists chapter ${chapter.number})`];
+  const problems: string[] = [];
+  const notebook = readNotebook(path.join(courseRoot, file));
+  if (notebook.metadata.kernelspec?.name !== KERNEL_NAME) {
+    problems.push(`${file}: kernelspec must be "${KERNEL_NAME}" (the course kernel)`);
+  }
+  notebook.cells.forEach((cell, i) => {
+    if (cell.cell_type === "code" && ((cell.outputs?.length ?? 0) > 0 || cell.execution_count != null)) {
+      problems.push(`${file}: cell ${i + 1} has outputs; commit notebooks without outputs`);
+    }
+    if (!cell.id) problems.push(`${file}: cell ${i + 1} has no id (nbformat 4.5)`);
+  });
+  return problems;
+}
+
+function checkLab(chapter: Chapter): string[] {
+  const dir = labDir(chapter);
+  const problems: string[] = [];
+  const { lab } = chapter;
+  if (lab.files.length === 0) problems.push(`${dir}: the manifest lists no lab files`);
+  if (lab.tasks.length === 0) problems.push(`${dir}: the manifest lists no tasks`);
+  if (lab.hints.length < MIN_HINTS) problems.push(`${dir}: ${lab.hints.length} hints; give at least ${MIN_HINTS}, from a nudge to nearly the answer`);
+  if (lab.tasks.some((t) => !(t.points > 0))) problems.push(`${dir}: every task needs points > 0`);
+  if (testFiles(chapter).length === 0) problems.push(`labs/${dir}/tests: no *.test.ts files`);
+  let todos = 0;
+  for (const file of lab.files) {
+    const starter = path.join(courseRoot, "labs", dir, file);
+    const solution = path.join(courseRoot, "solutions", dir, file);
+    if (!existsSync(starter)) problems.push(`labs/${dir}/${file}: missing starter`);
+    else todos += (readFileSync(starter, "utf8").match(/\bTODO\b/g) ?? []).length;
+    if (!existsSync(solution)) problems.push(`solutions/${dir}/${file}: missing solution`);
+    else if (/\bTODO\b/.test(readFileSync(solution, "utf8"))) problems.push(`solutions/${dir}/${file}: a solution must not contain TODO`);
+  }
+  if (lab.files.length > 0 && todos === 0) problems.push(`labs/${dir}: the starter files contain no TODO`);
+  return problems;
+}
+
+/** Notebooks on disk that the manifest does not know. */
+function strayNotebooks(): string[] {
+  const known = new Set(chapters.map(notebookPath));
+  return readdirSync(path.join(courseRoot, "notebooks"))
+    .filter((f) => f.endsWith(".ipynb"))
+    .map((f) => `notebooks/${f}`)
+    .filter((f) => !known.has(f))
+    .map((f) => `${f}: not in the course manifest (course/manifest.ts)`);
+}
+
+/**
+ * A readable description of an exported symbol's type, structural enough that
+ * a starter whose signature drifted from the solution's is caught.
+ */
+function describeExport(checker: ts.TypeChecker, symbol: ts.Symbol): string {
+  const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+  const flags = ts.TypeFormatFlags.NoTruncation;
+  const parts: string[] = [];
+  const members = (type: ts.Type): string =>
+    checker
+      .getPropertiesOfType(type)
+      .map((p) => `${p.name}: ${checker.typeToString(checker.getTypeOfSymbol(p), undefined, flags)}`)
+      .sort()
+      .join("; ");
+  if (target.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias | ts.SymbolFlags.Class | ts.SymbolFlags.Enum)) {
+    const declared = checker.getDeclaredTypeOfSymbol(target);
+    parts.push(`type ${checker.typeToString(declared, undefined, flags)} { ${members(declared)} }`);
+  }
+  if (target.flags & ts.SymbolFlags.Value) {
+    const type = checker.getTypeOfSymbol(target);
+    const signatures = [...type.getCallSignatures(), ...type.getConstructSignatures()].map((s) => checker.signatureToString(s, undefined, flags));
+    parts.push(`value ${checker.typeToString(type, undefined, flags)} ${signatures.join(" | ")}`);
+  }
+  return parts.join(" & ");
+}
+
+/** Starter and solution must export the same names with the same types. */
+export function exportMismatches(): string[] {
+  const pairs = chapters.flatMap((c) =>
+    c.lab.files.map((f) => ({
+      starter: path.join(courseRoot, "labs", labDir(c), f),
+      solution: path.join(courseRoot, "solutions", labDir(c), f),
+    })),
+  ).filter((p) => existsSync(p.starter) && existsSync(p.solution));
+  const program = ts.createProgram(pairs.flatMap((p) => [p.starter, p.solution]), {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    target: ts.ScriptTarget.ES2022,
+    types: ["node"],
+  });
+  const checker = program.getTypeChecker();
+  const exportsOf = (file: string): Map<string, string> => {
+    const source = program.getSourceFile(file);
+    const module = source && checker.getSymbolAtLocation(source);
+    const result = new Map<string, string>();
+    for (const symbol of module ? checker.getExportsOfModule(module) : []) result.set(symbol.name, describeExport(checker, symbol));
+    return result;
+  };
+  const problems: string[] = [];
+  for (const { starter, solution } of pairs) {
+    const ours = exportsOf(starter);
+    const theirs = exportsOf(solution);
+    const name = path.relative(path.join(courseRoot, "labs"), starter);
+    for (const [symbol, type] of theirs) {
+      if (!ours.has(symbol)) problems.push(`labs/${name}: does not export "${symbol}", which the solution exports`);
+      else if (ours.get(symbol) !== type) problems.push(`labs/${name}: "${symbol}" differs from the solution:\n    starter:  ${ours.get(symbol)}\n    solution: ${type}`);
+    }
+    for (const symbol of ours.keys()) {
+      if (!theirs.has(symbol)) problems.push(`labs/${name}: exports "${symbol}", which the solution does not`);
+    }
+  }
+  return problems;
+}
+
+/** All static problems, each a line that says what is wrong and where. */
+export function staticProblems(): string[] {
+  return [...chapters.flatMap((c) => [...checkNotebook(c), ...checkLab(c)]), ...strayNotebooks()];
+}

@@ -1,0 +1,120 @@
+// npm test: the maintainers' proof that the course is sound.
+//   1. type-check: the project's TypeScript (strict), and tslab's TypeScript 5.0
+//      over everything notebooks can import;
+//   2. integrity: manifest, notebooks, starters, hints, exports, snapshot;
+//   3. every solution passes every test of its lab;
+//   4. every untouched starter fails every test of its lab (no vacuous test);
+//   5. the machinery's own tests (kernel, runner, grader);
+//   6. every notebook runs top to bottom through the course kernel.
+// Flags: --no-notebooks, --no-machinery (quicker local runs; CI runs all).
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { exportMismatches, staticProblems, testFiles } from "../check/integrity";
+import { projectTypeErrors, tslabTypeErrors } from "../check/typecheck";
+import { runLab, type LabRun } from "../grader/run-lab";
+import { snapshotProblems } from "../grader/snapshot";
+import { courseRoot, type Impl } from "../impl";
+import { chapters, labDir, notebookPath, type Chapter } from "../manifest";
+import { runNotebook } from "../runner/execute";
+import { describeRun } from "../runner/report";
+
+interface CheckResult {
+  name: string;
+  problems: string[];
+}
+
+const results: CheckResult[] = [];
+
+async function check(name: string, run: () => string[] | Promise<string[]>): Promise<void> {
+  const started = performance.now();
+  process.stdout.write(`… ${name}\n`);
+  let problems: string[];
+  try {
+    problems = await run();
+  } catch (err) {
+    problems = [`the check itself failed: ${(err as Error).stack ?? String(err)}`];
+  }
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(`${problems.length === 0 ? "ok  " : "FAIL"} ${name} (${seconds} s)`);
+  for (const problem of problems) console.log(`     ${problem.split("\n").join("\n     ")}`);
+  results.push({ name, problems });
+}
+
+/** What is wrong with a lab run, given what every test should have done. */
+function labProblems(chapter: Chapter, run: LabRun, expected: "pass" | "fail"): string[] {
+  const where = `${run.impl}/${labDir(chapter)}`;
+  const problems: string[] = [];
+  if (run.compileError) problems.push(`${where}: does not load: ${run.compileError}`);
+  if (run.hung) problems.push(`${where}: hung: ${run.hung}`);
+  for (const s of run.stragglers) problems.push(`${where}: left process ${s.pid} running (${s.command}); it was killed`);
+  if (run.outcomes.length === 0) problems.push(`${where}: no test ran`);
+  const taskIds = new Set(chapter.lab.tasks.map((t) => t.id));
+  for (const outcome of run.outcomes) {
+    const name = `${outcome.file} > ${outcome.name}`;
+    if (outcome.task === null || !taskIds.has(outcome.task)) problems.push(`${name}: not inside a task's describe(); tasks are ${[...taskIds].join(", ")}`);
+    if (expected === "pass" && outcome.state !== "pass" && outcome.state !== "skip") {
+      problems.push(`${name}: ${outcome.state} on the solution: ${outcome.message ?? ""}`);
+    }
+    if (expected === "fail" && outcome.state === "pass") {
+      problems.push(`${name}: passes on the untouched starter, so it proves nothing; make it check the behaviour`);
+    }
+  }
+  for (const task of chapter.lab.tasks) {
+    if (!run.outcomes.some((o) => o.task === task.id)) problems.push(`${where}: task "${task.id}" has no tests`);
+  }
+  return problems;
+}
+
+async function labsCheck(impl: Impl, expected: "pass" | "fail"): Promise<string[]> {
+  const problems: string[] = [];
+  for (const chapter of chapters) {
+    const run = await runLab(chapter, { impl });
+    const counts = `${run.outcomes.filter((o) => o.state === expected).length}/${run.outcomes.length}`;
+    const skipped = run.outcomes.filter((o) => o.state === "skip");
+    console.log(`     ${labDir(chapter)}: ${counts} ${expected === "pass" ? "passed" : "failed"} (${(run.durationMs / 1000).toFixed(1)} s)`);
+    for (const s of skipped) console.log(`       skipped: ${s.name}`);
+    problems.push(...labProblems(chapter, run, expected));
+  }
+  return problems;
+}
+
+function machineryTests(): string[] {
+  const vitest = createRequire(import.meta.url).resolve("vitest/vitest.mjs");
+  const config = path.join(courseRoot, "course", "tests", "vitest.config.ts");
+  const result = spawnSync(process.execPath, [vitest, "run", "--config", config], { cwd: courseRoot, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  if (result.status === 0) return [];
+  const output = (result.stdout + result.stderr).split("\n");
+  return [`the machinery tests failed (npx vitest run --config course/tests/vitest.config.ts):`, ...output.slice(-60)];
+}
+
+async function notebooksCheck(): Promise<string[]> {
+  const problems: string[] = [];
+  for (const chapter of chapters) {
+    const run = await runNotebook(path.join(courseRoot, notebookPath(chapter)));
+    console.log(`     ${describeRun(run).split("\n").join("\n     ")}`);
+    if (run.failures.length > 0) problems.push(`${notebookPath(chapter)}: ${run.failures.length} failing cell(s), see above`);
+  }
+  return problems;
+}
+
+async function main(): Promise<void> {
+  const args = new Set(process.argv.slice(2));
+  await check("type-check (project TypeScript, strict)", projectTypeErrors);
+  await check("type-check (tslab's TypeScript 5.0, what notebooks import)", () => tslabTypeErrors());
+  await check("integrity: manifest, notebooks, starters, hints", staticProblems);
+  await check("integrity: starters export what solutions export", exportMismatches);
+  await check("integrity: lab snapshot up to date (npm run course:freeze)", snapshotProblems);
+  await check("solutions pass every test", () => labsCheck("solutions", "pass"));
+  await check("untouched starters fail every test", () => labsCheck("labs", "fail"));
+  if (!args.has("--no-machinery")) await check("machinery tests (kernel, runner, grader)", machineryTests);
+  if (!args.has("--no-notebooks")) await check("notebooks run with no error (course kernel)", notebooksCheck);
+
+  const failed = results.filter((r) => r.problems.length > 0);
+  const testCount = chapters.reduce((n, c) => n + testFiles(c).length, 0);
+  console.log(`\n${chapters.length} chapters, ${testCount} test files.`);
+  console.log(`check: ${results.length - failed.length} passed, ${failed.length} failed`);
+  process.exit(failed.length === 0 ? 0 : 1);
+}
+
+await main();

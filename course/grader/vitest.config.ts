@@ -1,0 +1,25 @@
+// The course's vitest config (vitest.config.ts at the root), as the grader runs
+// it: only one lab's tests, the grader's reporter instead of vitest's console
+// output, and the worker trace that survives a hung test (see events.ts).
+import { defineConfig } from "vitest/config";
+import base from "../../vitest.config";
+
+/** The tests folder to run, relative to the course root; the grader sets it. */
+export const TESTS_DIR_VARIABLE = "COURSE_GRADE_TESTS";
+
+const testsDir = process.env[TESTS_DIR_VARIABLE];
+if (!testsDir) {
+  throw new Error(`${TESTS_DIR_VARIABLE} is not set: this config is for the grader; run \`npm run grade\` instead`);
+}
+
+const baseSetup = base.test?.setupFiles ?? [];
+
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    include: [`${testsDir}/**/*.test.ts`],
+    setupFiles: [...(Array.isArray(baseSetup) ? baseSetup : [baseSetup]), "./course/grader/worker-trace.ts"],
+    reporters: ["./course/grader/reporter.ts"],
+  },
+});

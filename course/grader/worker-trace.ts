@@ -1,0 +1,46 @@
+// Loaded into the process that runs a lab's tests (a vitest setup file, added by
+// the grader's vitest config only). It writes "started" and "finished" events
+// synchronously from inside that process. vitest's own reports leave the worker
+// in batches every 100 ms, so a test that enters `while (true) {}` would take
+// the news of its own start, and of the tests just before it, down with it;
+// these lines are already on disk, so the grader can say which test hung.
+import { afterEach, beforeEach } from "vitest";
+import { courseRoot } from "../impl";
+import { recordEvent } from "./events";
+import { explainFailure, type ErrorLike } from "./failure";
+
+interface TaskLike {
+  name: string;
+  suite?: TaskLike;
+  file?: unknown;
+  result?: { state?: string; errors?: unknown[]; startTime?: number };
+}
+
+function testRef(task: TaskLike): { file: string; path: string[] } {
+  const path = [task.name];
+  // Walk out through the describes; the file itself may close the chain, and
+  // its name is the file's, not a describe's.
+  for (let suite = task.suite; suite !== undefined && suite !== task.file; suite = suite.suite) path.unshift(suite.name);
+  const file = task.file as { filepath?: unknown } | undefined;
+  return { file: typeof file?.filepath === "string" ? file.filepath : "", path };
+}
+
+beforeEach(({ task }) => {
+  recordEvent({ type: "started", ...testRef(task) });
+});
+
+afterEach(({ task }) => {
+  // By now vitest has set the test's state (pass or fail) and its errors;
+  // only a failure in a later clean-up step could still change it, and then
+  // the reporter's event, which comes after, has the last word.
+  const result = (task as TaskLike).result;
+  const failure = result?.state === "fail" ? explainFailure(result.errors?.[0] as ErrorLike | undefined, courseRoot) : undefined;
+  recordEvent({
+    type: "finished",
+    from: "worker",
+    ...testRef(task),
+    state: failure?.state ?? "pass",
+    ...(failure ? { message: failure.message } : {}),
+    durationMs: result?.startTime === undefined ? 0 : Math.max(0, Date.now() - result.startTime),
+  });
+});
