@@ -25,8 +25,8 @@ export type GradeEvent =
   | { type: "collected"; file: string; tests: string[][] }
   /** A test file could not be loaded (syntax error, failing import). */
   | { type: "load-error"; file: string; message: string }
-  /** The worker is about to run this test. */
-  | ({ type: "started" } & TestRef)
+  /** The worker is about to run this test; `at` is the wall clock in ms (Date.now()). */
+  | ({ type: "started"; at: number } & TestRef)
   /** A test finished; `from` says who saw it (the reporter's word is final). */
   | ({ type: "finished"; from: "worker" | "reporter"; state: OutcomeState; message?: string; durationMs: number } & TestRef)
   /** An error outside any test (an unhandled rejection, an exception in a timer). */

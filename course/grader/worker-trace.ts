@@ -26,7 +26,7 @@ function testRef(task: TaskLike): { file: string; path: string[] } {
 }
 
 beforeEach(({ task }) => {
-  recordEvent({ type: "started", ...testRef(task) });
+  recordEvent({ type: "started", at: Date.now(), ...testRef(task) });
 });
 
 afterEach(({ task }) => {

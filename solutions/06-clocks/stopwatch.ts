@@ -59,6 +59,13 @@ function msToNs(ms: number): bigint {
   return BigInt(Math.round(ms * NS_PER_MS));
 }
 
+/** Read `clock`, insisting that it has not gone back before `startNs`. */
+function readSince(clock: MonotonicClock, startNs: bigint): bigint {
+  const now = clock();
+  if (now < startNs) throw new NotMonotonicError(startNs - now);
+  return now;
+}
+
 /** Measures the time since it was created, until stop() is called. */
 export class Stopwatch {
   private readonly clock: MonotonicClock;
@@ -73,10 +80,8 @@ export class Stopwatch {
 
   /** Nanoseconds since the start (or from start to stop, once stopped). Exact. */
   elapsedNs(): bigint {
-    const endNs = this.stoppedNs ?? this.clock();
-    const elapsed = endNs - this.startNs;
-    if (elapsed < 0n) throw new NotMonotonicError(-elapsed);
-    return elapsed;
+    const endNs = this.stoppedNs ?? readSince(this.clock, this.startNs);
+    return endNs - this.startNs;
   }
 
   /** The same duration in milliseconds, with a fraction (1.234567 ms). */
@@ -86,11 +91,7 @@ export class Stopwatch {
 
   /** Freezes the stopwatch and returns the elapsed nanoseconds. Stopping again changes nothing. */
   stop(): bigint {
-    if (this.stoppedNs === undefined) {
-      const now = this.clock();
-      if (now < this.startNs) throw new NotMonotonicError(this.startNs - now);
-      this.stoppedNs = now;
-    }
+    if (this.stoppedNs === undefined) this.stoppedNs = readSince(this.clock, this.startNs);
     return this.stoppedNs - this.startNs;
   }
 
@@ -117,27 +118,20 @@ export class Deadline {
     this.endNs = this.startNs + msToNs(timeoutMs);
   }
 
-  /** Nanoseconds until the deadline (negative once it has passed). */
-  private leftNs(): bigint {
-    const now = this.clock();
-    if (now < this.startNs) throw new NotMonotonicError(this.startNs - now);
-    return this.endNs - now;
-  }
-
   /** Milliseconds left, with a fraction; 0 once the deadline has passed. */
   remainingMs(): number {
-    const left = this.leftNs();
+    const left = this.endNs - readSince(this.clock, this.startNs);
     return left > 0n ? nsToMs(left) : 0;
   }
 
   /** True once the deadline has been reached. */
   expired(): boolean {
-    return this.leftNs() <= 0n;
+    return readSince(this.clock, this.startNs) >= this.endNs;
   }
 
   /** Throws DeadlineExceededError, naming `what`, once the deadline has been reached. */
   throwIfExpired(what = "the operation"): void {
-    const left = this.leftNs();
+    const left = this.endNs - readSince(this.clock, this.startNs);
     if (left <= 0n) throw new DeadlineExceededError(what, this.timeoutMs, nsToMs(-left));
   }
 }

@@ -1,0 +1,169 @@
+// Run one lab's tests and say what happened to each, whatever the lab code does:
+// fail, never resolve, loop forever, fail to compile, or leave processes behind.
+//
+// vitest runs in a child process, in a process group of its own, so that a
+// worker stuck in a synchronous loop can be stopped (the whole group is killed
+// at the wall-time limit). Results come back through an events file (see
+// events.ts), which survives the kill. Afterwards every process still marked
+// with this run's id is killed and named.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { courseRoot, type Impl } from "../impl";
+import { labDir, type Chapter } from "../manifest";
+import base from "../../vitest.config";
+import { EVENTS_FILE_VARIABLE, readEvents, type GradeEvent } from "./events";
+import { filesUnder, testsFolder } from "./lab-files";
+import { buildOutcomes, type TestOutcome } from "./outcomes";
+import { killGroup, killStragglers, RUN_ID_VARIABLE, type Straggler } from "./processes";
+import { TESTS_DIR_VARIABLE } from "./vitest.config";
+
+export type { TestOutcome } from "./outcomes";
+export type { Straggler } from "./processes";
+
+export interface LabRun {
+  /** "00-welcome" */
+  lab: string;
+  impl: Impl;
+  outcomes: TestOutcome[];
+  /** A test file or module failed to load or transform (a syntax error...): which, and where. */
+  compileError?: string;
+  /** The lab exceeded its wall-time limit: which test was running. */
+  hung?: string;
+  /** Processes left by the run, already killed. */
+  stragglers: Straggler[];
+  durationMs: number;
+}
+
+export interface RunLabOptions {
+  impl: Impl;
+  /** Stop the whole run after this long (a synchronous infinite loop is immune to vitest's per-test limit). */
+  wallTimeoutMs?: number;
+  /** Another tests folder, relative to the course root (the grader's own tests use fixture labs). */
+  testsDir?: string;
+}
+
+export const DEFAULT_WALL_TIMEOUT_MS = 120_000;
+
+/** vitest's per-test limit, from the course's vitest config. */
+export const TEST_TIMEOUT_MS = base.test?.testTimeout ?? 5_000;
+
+const vitestBin = path.join(path.dirname(createRequire(import.meta.url).resolve("vitest/package.json")), "vitest.mjs");
+const graderConfig = "course/grader/vitest.config.ts";
+
+/** What vitest printed (it prints little: the grader's reporter replaces its console output). Keeps the end. */
+class OutputTail {
+  private text = "";
+  constructor(private readonly limit = 8_000) {}
+  add(chunk: Buffer): void {
+    this.text = (this.text + chunk.toString("utf8")).slice(-this.limit);
+  }
+  toString(): string {
+    return this.text.trim();
+  }
+}
+
+interface VitestExit {
+  code: number | null;
+  stopped?: { afterMs: number; at: number };
+  output: string;
+}
+
+/** Run vitest over `testsDir`; kill its process group if it outlives `wallTimeoutMs`. */
+async function runVitest(testsDir: string, env: NodeJS.ProcessEnv, wallTimeoutMs: number): Promise<VitestExit> {
+  const child = spawn(process.execPath, [vitestBin, "run", "--config", graderConfig, testsDir], {
+    cwd: courseRoot,
+    env,
+    detached: true, // its own process group: one kill stops vitest, its workers and their children
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output = new OutputTail();
+  child.stdout.on("data", (chunk: Buffer) => output.add(chunk));
+  child.stderr.on("data", (chunk: Buffer) => output.add(chunk));
+
+  let stopped: VitestExit["stopped"];
+  const timer = setTimeout(() => {
+    stopped = { afterMs: wallTimeoutMs, at: Date.now() };
+    if (child.pid !== undefined) void killGroup(child.pid);
+  }, wallTimeoutMs);
+
+  const code = await new Promise<number | null>((resolve) => {
+    child.once("error", () => resolve(null));
+    child.once("exit", (exitCode) => resolve(exitCode));
+  });
+  clearTimeout(timer);
+  // Wait for vitest's whole group to be gone: a killed worker must not be counted as a straggler.
+  if (stopped && child.pid !== undefined) await killGroup(child.pid);
+  // A process that inherited vitest's stdout may hold the pipe open; we have what we need.
+  child.stdout.destroy();
+  child.stderr.destroy();
+  return { code, ...(stopped ? { stopped } : {}), output: output.toString() };
+}
+
+/** Events as written, with the course root cut from every path so they read "labs/00-welcome/...". */
+function readRelativeEvents(file: string): GradeEvent[] {
+  try {
+    writeFileSync(file, readFileSync(file, "utf8").replaceAll(`${courseRoot}/`, ""));
+  } catch {
+    // No events file: vitest wrote nothing.
+  }
+  return readEvents(file);
+}
+
+export async function runLab(chapter: Chapter, options: RunLabOptions): Promise<LabRun> {
+  const began = performance.now();
+  const testsDir = options.testsDir ?? testsFolder(chapter);
+  const testFiles = filesUnder(testsDir)
+    .filter((file) => file.endsWith(".test.ts"))
+    .map((file) => `${testsDir}/${file}`);
+  const lab = labDir(chapter);
+  const finish = (parts: Omit<LabRun, "lab" | "impl" | "durationMs">): LabRun => ({
+    lab,
+    impl: options.impl,
+    ...parts,
+    durationMs: Math.round(performance.now() - began),
+  });
+
+  if (testFiles.length === 0) {
+    return finish({
+      outcomes: [],
+      compileError: `${testsDir} has no test files (*.test.ts). \`git checkout ${testsDir}\` restores them.`,
+      stragglers: [],
+    });
+  }
+
+  const scratch = mkdtempSync(path.join(os.tmpdir(), "course-grade-"));
+  const eventsFile = path.join(scratch, "events.jsonl");
+  const runId = randomBytes(8).toString("hex");
+  try {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      COURSE_IMPL: options.impl,
+      [RUN_ID_VARIABLE]: runId,
+      [EVENTS_FILE_VARIABLE]: eventsFile,
+      [TESTS_DIR_VARIABLE]: testsDir,
+    };
+    const exit = await runVitest(testsDir, env, options.wallTimeoutMs ?? DEFAULT_WALL_TIMEOUT_MS);
+    const stragglers = await killStragglers(runId);
+    const events = readRelativeEvents(eventsFile);
+    const summary = buildOutcomes({
+      events,
+      testFiles,
+      taskIds: chapter.lab.tasks.map((task) => task.id),
+      ...(exit.stopped ? { stopped: exit.stopped } : {}),
+      testTimeoutMs: TEST_TIMEOUT_MS,
+      courseRoot,
+    });
+    // vitest failed before any test file was even looked at: a broken config, a missing dependency.
+    const vitestFailed = !exit.stopped && exit.code !== 0 && !events.some((event) => event.type === "collected");
+    if (vitestFailed && summary.compileError === undefined) {
+      summary.compileError = `vitest could not run ${testsDir} (exit code ${exit.code}):\n${exit.output || "(no output)"}`;
+    }
+    return finish({ ...summary, stragglers });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
