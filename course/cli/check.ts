@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { exportMismatches, staticProblems, testFiles } from "../check/integrity";
+import { readmeProblems } from "../check/readme";
 import { projectTypeErrors, tslabTypeErrors } from "../check/typecheck";
 import { runLab, type LabRun } from "../grader/run-lab";
 import { snapshotProblems } from "../grader/snapshot";
@@ -104,6 +105,7 @@ async function main(): Promise<void> {
   await check("type-check (tslab's TypeScript 5.0, what notebooks import)", () => tslabTypeErrors());
   await check("integrity: manifest, notebooks, starters, hints", staticProblems);
   await check("integrity: starters export what solutions export", exportMismatches);
+  await check("integrity: README chapter table matches the manifest", readmeProblems);
   await check("integrity: lab snapshot up to date (npm run course:freeze)", snapshotProblems);
   await check("solutions pass every test", () => labsCheck("solutions", "pass"));
   await check("untouched starters fail every test", () => labsCheck("labs", "fail"));

@@ -8,9 +8,7 @@
 // A file rather than a pipe, because a run that hangs is killed, and whatever
 // was written before that must survive.
 import { appendFileSync, readFileSync } from "node:fs";
-
-/** Names the events file; the grader sets it for the vitest process it starts. */
-export const EVENTS_FILE_VARIABLE = "COURSE_GRADE_EVENTS";
+import { EVENTS_FILE_VARIABLE } from "./run-env";
 
 export type OutcomeState = "pass" | "fail" | "timeout" | "skip";
 
@@ -21,6 +19,8 @@ export interface TestRef {
 }
 
 export type GradeEvent =
+  /** vitest started; its per-test limit, to tell a synchronous loop from a slow run. */
+  | { type: "run-start"; testTimeoutMs: number }
   /** A test file was loaded; these are its tests, in order. */
   | { type: "collected"; file: string; tests: string[][] }
   /** A test file could not be loaded (syntax error, failing import). */

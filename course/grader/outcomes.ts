@@ -26,8 +26,6 @@ export interface OutcomeInput {
   taskIds: string[];
   /** Set when the grader stopped the run at its wall-time limit. */
   stopped?: { afterMs: number; at: number };
-  /** vitest's own per-test limit, to tell a synchronous loop from a slow run. */
-  testTimeoutMs: number;
   courseRoot: string;
 }
 
@@ -84,6 +82,7 @@ export function buildOutcomes(input: OutcomeInput): OutcomeSummary {
   const results = new Map<string, Extract<GradeEvent, { type: "finished" }>>();
   const started = new Map<string, Extract<GradeEvent, { type: "started" }>>();
   const unhandled: string[] = [];
+  let testTimeoutMs = 5_000; // vitest's default, until the run says otherwise
 
   for (const event of input.events) {
     switch (event.type) {
@@ -102,6 +101,9 @@ export function buildOutcomes(input: OutcomeInput): OutcomeSummary {
         break;
       case "unhandled-error":
         unhandled.push(event.message);
+        break;
+      case "run-start":
+        testTimeoutMs = event.testTimeoutMs;
         break;
       case "run-end":
         break;
@@ -146,7 +148,7 @@ export function buildOutcomes(input: OutcomeInput): OutcomeSummary {
   if (loadErrors.size > 0) {
     summary.compileError = [...loadErrors].map(([file, message]) => `${file} did not load:\n${message}`).join("\n\n");
   }
-  if (stopped) summary.hung = hungMessage(running, stopped, input.testTimeoutMs);
+  if (stopped) summary.hung = hungMessage(running, stopped, testTimeoutMs);
   return summary;
 }
 

@@ -4,9 +4,7 @@
 // (or a test) never waited for, a daemon that escaped the test-kit's clean-up.
 import { readdirSync, readFileSync } from "node:fs";
 import { isAlive, pidsWithEnv } from "../testkit/processes";
-
-/** The environment variable that marks every process of one grader run. */
-export const RUN_ID_VARIABLE = "COURSE_RUN_ID";
+import { RUN_ID_VARIABLE } from "./run-env";
 
 export interface Straggler {
   pid: number;

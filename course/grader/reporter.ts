@@ -1,7 +1,7 @@
 // The grader's vitest reporter. It runs in vitest's main process and streams
 // one event line per finished test, per test file loaded and per file that
 // failed to load (see events.ts). Nothing is printed: the grader prints.
-import type { Reporter, TestCase, TestModule, TestSuite } from "vitest/node";
+import type { Reporter, TestCase, TestModule, TestSuite, Vitest } from "vitest/node";
 import type { SerializedError } from "vitest";
 import { courseRoot } from "../impl";
 import { recordEvent, type OutcomeState } from "./events";
@@ -31,6 +31,10 @@ function loadErrorMessage(error: SerializedError): string {
 }
 
 export default class GradeReporter implements Reporter {
+  onInit(vitest: Vitest): void {
+    recordEvent({ type: "run-start", testTimeoutMs: vitest.config.testTimeout });
+  }
+
   onTestModuleCollected(module: TestModule): void {
     const errors = module.errors();
     const first = errors[0];

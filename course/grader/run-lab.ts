@@ -14,12 +14,11 @@ import os from "node:os";
 import path from "node:path";
 import { courseRoot, type Impl } from "../impl";
 import { labDir, type Chapter } from "../manifest";
-import base from "../../vitest.config";
-import { EVENTS_FILE_VARIABLE, readEvents, type GradeEvent } from "./events";
+import { readEvents, type GradeEvent } from "./events";
 import { filesUnder, testsFolder } from "./lab-files";
 import { buildOutcomes, type TestOutcome } from "./outcomes";
-import { killGroup, killStragglers, RUN_ID_VARIABLE, type Straggler } from "./processes";
-import { TESTS_DIR_VARIABLE } from "./vitest.config";
+import { killGroup, killStragglers, type Straggler } from "./processes";
+import { EVENTS_FILE_VARIABLE, RUN_ID_VARIABLE, TESTS_DIR_VARIABLE } from "./run-env";
 
 export type { TestOutcome } from "./outcomes";
 export type { Straggler } from "./processes";
@@ -47,9 +46,6 @@ export interface RunLabOptions {
 }
 
 export const DEFAULT_WALL_TIMEOUT_MS = 120_000;
-
-/** vitest's per-test limit, from the course's vitest config. */
-export const TEST_TIMEOUT_MS = base.test?.testTimeout ?? 5_000;
 
 const vitestBin = path.join(path.dirname(createRequire(import.meta.url).resolve("vitest/package.json")), "vitest.mjs");
 const graderConfig = "course/grader/vitest.config.ts";
@@ -154,7 +150,6 @@ export async function runLab(chapter: Chapter, options: RunLabOptions): Promise<
       testFiles,
       taskIds: chapter.lab.tasks.map((task) => task.id),
       ...(exit.stopped ? { stopped: exit.stopped } : {}),
-      testTimeoutMs: TEST_TIMEOUT_MS,
       courseRoot,
     });
     // vitest failed before any test file was even looked at: a broken config, a missing dependency.

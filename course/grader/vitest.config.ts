@@ -3,9 +3,7 @@
 // output, and the worker trace that survives a hung test (see events.ts).
 import { defineConfig } from "vitest/config";
 import base from "../../vitest.config";
-
-/** The tests folder to run, relative to the course root; the grader sets it. */
-export const TESTS_DIR_VARIABLE = "COURSE_GRADE_TESTS";
+import { TESTS_DIR_VARIABLE } from "./run-env";
 
 const testsDir = process.env[TESTS_DIR_VARIABLE];
 if (!testsDir) {

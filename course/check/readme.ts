@@ -1,0 +1,37 @@
+// The README's chapter table is generated from the manifest, so the two never
+// disagree. `npm run course:readme` rewrites it; `npm test` checks it.
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { courseRoot } from "../impl";
+import { chapters, labDir, notebookPath } from "../manifest";
+
+const START = "<!-- chapters:start (generated from course/manifest.ts by `npm run course:readme`) -->";
+const END = "<!-- chapters:end -->";
+const README = path.join(courseRoot, "README.md");
+
+/** Text for a Markdown table cell: "<pid>" must not read as an HTML tag. */
+const cell = (text: string): string => text.replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\|/g, "\\|");
+
+export function chapterTable(): string {
+  const rows = chapters.map((c) => {
+    const points = c.lab.tasks.reduce((sum, t) => sum + t.points, 0);
+    return `| ${c.number} | ${cell(c.title)} | ${cell(c.summary)} | [notebook](${notebookPath(c)}) | [\`labs/${labDir(c)}\`](labs/${labDir(c)}) (${c.lab.tasks.length} tasks, ${points} points) |`;
+  });
+  return ["| # | chapter | what you do | read | lab |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
+}
+
+function withTable(readme: string): string {
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`README.md lacks the chapter table markers:\n${START}\n${END}`);
+  return `${readme.slice(0, start + START.length)}\n${chapterTable()}\n${readme.slice(end)}`;
+}
+
+export function readmeProblems(): string[] {
+  const readme = readFileSync(README, "utf8");
+  return withTable(readme) === readme ? [] : ["README.md: the chapter table is out of date; run `npm run course:readme`"];
+}
+
+export function updateReadme(): void {
+  writeFileSync(README, withTable(readFileSync(README, "utf8")));
+}
