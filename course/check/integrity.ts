@@ -8,7 +8,9 @@ import { courseRoot } from "../impl";
 import { chapters, labDir, notebookPath, type Chapter } from "../manifest";
 import { readNotebook } from "../runner/nbformat";
 
-export { KERNEL_NAME } from "../jupyter/paths";
+import { KERNEL_NAME } from "../jupyter/paths";
+
+export { KERNEL_NAME };
 export const MIN_HINTS = 3;
 
 /** Test files of a lab, relative to the course root. */

@@ -2,7 +2,7 @@
 // file. Two writers feed it:
 //  - the reporter (course/grader/reporter.ts), in vitest's main process, which
 //    knows the final result of every test and why a file failed to load;
-//  - the worker trace (course/grader/worker-trace.ts), inside the process that
+//  - the test trace (course/grader/test-trace.ts), inside the process that
 //    runs the tests, which writes synchronously, so its lines are on disk even
 //    when that process then hangs in a synchronous loop and never reports again.
 // A file rather than a pipe, because a run that hangs is killed, and whatever
@@ -25,12 +25,12 @@ export type GradeEvent =
   | { type: "collected"; file: string; tests: string[][] }
   /** A test file could not be loaded (syntax error, failing import). */
   | { type: "load-error"; file: string; message: string }
-  /** The worker is about to run this test; `at` is the wall clock in ms (Date.now()). */
-  | ({ type: "started"; at: number } & TestRef)
+  /** Process `pid` is about to run this test; `at` is the wall clock in ms (Date.now()). */
+  | ({ type: "started"; at: number; pid: number } & TestRef)
   /** A test finished; `from` says who saw it (the reporter's word is final). */
   | ({ type: "finished"; from: "worker" | "reporter"; state: OutcomeState; message?: string; durationMs: number } & TestRef)
-  /** An error outside any test (an unhandled rejection, an exception in a timer). */
-  | { type: "unhandled-error"; message: string }
+  /** An error outside any test (an unhandled rejection, an exception in a timer), and the test that ran last, if vitest knows. */
+  | { type: "unhandled-error"; message: string; file?: string; lastTest?: string }
   /** vitest finished the whole run by itself. */
   | { type: "run-end" };
 
@@ -42,11 +42,14 @@ export function recordEvent(event: GradeEvent): void {
   appendFileSync(file, `${JSON.stringify(event)}\n`);
 }
 
-/** Every complete event in the file. A last line cut short by a kill is ignored. */
-export function readEvents(file: string): GradeEvent[] {
+/**
+ * Every complete event in the file (a last line cut short by a kill is ignored),
+ * with `root/` cut from every path in it, so they read "labs/00-welcome/...".
+ */
+export function readEvents(file: string, root: string): GradeEvent[] {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readFileSync(file, "utf8").replaceAll(`${root}/`, "");
   } catch {
     return []; // vitest never got as far as writing anything
   }

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { GradeEvent, OutcomeState, TestRef } from "./events";
+import type { StopReason } from "./watchdog";
 
 export interface TestOutcome {
   /** The test file, relative to the course root. */
@@ -24,8 +25,8 @@ export interface OutcomeInput {
   testFiles: string[];
   /** The manifest's task ids for this lab. */
   taskIds: string[];
-  /** Set when the grader stopped the run at its wall-time limit. */
-  stopped?: { afterMs: number; at: number };
+  /** Set when the grader stopped the run (time limit, or a test process stuck in synchronous code). */
+  stopped?: StopReason;
   courseRoot: string;
 }
 
@@ -72,7 +73,7 @@ function standIns(file: string, state: OutcomeState, message: string, input: Out
 }
 
 function seconds(ms: number): string {
-  return `${Math.round(ms / 1000)} s`;
+  return ms < 10_000 ? `${Number((ms / 1000).toFixed(1))} s` : `${Math.round(ms / 1000)} s`;
 }
 
 export function buildOutcomes(input: OutcomeInput): OutcomeSummary {
@@ -81,7 +82,7 @@ export function buildOutcomes(input: OutcomeInput): OutcomeSummary {
   const loadErrors = new Map<string, string>();
   const results = new Map<string, Extract<GradeEvent, { type: "finished" }>>();
   const started = new Map<string, Extract<GradeEvent, { type: "started" }>>();
-  const unhandled: string[] = [];
+  const unhandled: Extract<GradeEvent, { type: "unhandled-error" }>[] = [];
   let testTimeoutMs = 5_000; // vitest's default, until the run says otherwise
 
   for (const event of input.events) {
@@ -100,7 +101,7 @@ export function buildOutcomes(input: OutcomeInput): OutcomeSummary {
         if (event.from === "reporter" || !results.has(key(event))) results.set(key(event), event);
         break;
       case "unhandled-error":
-        unhandled.push(event.message);
+        unhandled.push(event);
         break;
       case "run-start":
         testTimeoutMs = event.testTimeoutMs;
@@ -121,7 +122,7 @@ export function buildOutcomes(input: OutcomeInput): OutcomeSummary {
     if (loadError !== undefined) {
       outcomes.push(...standIns(file, "fail", `the test file did not load: ${loadError.split("\n")[0]}`, input, taskIds));
     } else if (tests === undefined) {
-      const why = stopped ? "not run: the grader stopped the lab before this file started" : "vitest did not run this file";
+      const why = stopped ? "not run: the grader stopped the lab before the tests of this file ran" : "vitest did not run this file";
       outcomes.push(...standIns(file, stopped ? "skip" : "fail", why, input, taskIds));
     } else {
       for (const testPath of tests) {
@@ -131,8 +132,14 @@ export function buildOutcomes(input: OutcomeInput): OutcomeSummary {
         if (result) {
           outcomes.push({ ...base, state: result.state, ...(result.message ? { message: result.message } : {}), durationMs: result.durationMs });
         } else if (stopped && started.has(key(ref))) {
-          const ranFor = stopped.at - (started.get(key(ref))?.at ?? stopped.at);
-          outcomes.push({ ...base, state: "timeout", message: `still running when the grader stopped the lab, after ${seconds(stopped.afterMs)}`, durationMs: ranFor });
+          const start = started.get(key(ref));
+          const durationMs = stopped.at - (start?.at ?? stopped.at);
+          if (stopped.kind === "stalled" && start?.pid !== stopped.pid) {
+            // It was running in the other test process, which was fine: cut short, not at fault.
+            outcomes.push({ ...base, state: "skip", message: "not finished: the grader stopped the lab while another test hung", durationMs });
+          } else {
+            outcomes.push({ ...base, state: "timeout", message: stoppedMessage(stopped), durationMs });
+          }
         } else {
           const why = stopped ? "not run: the grader stopped the lab while another test hung" : "vitest reported no result for this test";
           outcomes.push({ ...base, state: stopped ? "skip" : "fail", message: why, durationMs: 0 });
@@ -140,8 +147,10 @@ export function buildOutcomes(input: OutcomeInput): OutcomeSummary {
       }
     }
   }
-  for (const message of unhandled) {
-    outcomes.push({ file: "", name: "(an error outside any test)", task: null, state: "fail", message, durationMs: 0 });
+  // vitest fails a run with such an error even when every test passed; so does the grader.
+  for (const { message, file, lastTest } of unhandled) {
+    const name = lastTest ? `(an error outside any test, thrown after "${lastTest}" started)` : "(an error outside any test)";
+    outcomes.push({ file: file ?? "", name, task: null, state: "fail", message, durationMs: 0 });
   }
 
   const summary: OutcomeSummary = { outcomes };
@@ -152,17 +161,31 @@ export function buildOutcomes(input: OutcomeInput): OutcomeSummary {
   return summary;
 }
 
+const SYNCHRONOUS_LOOP = "a synchronous loop that never ends (a while (true), a busy wait), which vitest's own time limit cannot interrupt";
+
+/** The message of the test that was running when the run was stopped. */
+function stoppedMessage(stopped: StopReason): string {
+  return stopped.kind === "stalled"
+    ? `never returned: stuck for ${seconds(stopped.limitMs)} in ${SYNCHRONOUS_LOOP}`
+    : `still running when the grader stopped the lab at its ${seconds(stopped.limitMs)} time limit`;
+}
+
 /** Say which test was running when the run was stopped, and the likely reason. */
-function hungMessage(running: Extract<GradeEvent, { type: "started" }>[], stopped: { afterMs: number; at: number }, testTimeoutMs: number): string {
-  const limit = seconds(stopped.afterMs);
-  if (running.length === 0) {
-    return `the lab's tests had not started after ${limit} (vitest was still loading them); the grader stopped the run`;
+function hungMessage(running: Extract<GradeEvent, { type: "started" }>[], stopped: StopReason, testTimeoutMs: number): string {
+  const stuck = stopped.kind === "stalled" ? running.filter((ref) => ref.pid === stopped.pid) : running;
+  if (stuck.length === 0) {
+    return stopped.kind === "stalled"
+      ? `outside any test (at the top level of a module, or in a beforeAll), a test process was stuck for ${seconds(stopped.limitMs)} in ${SYNCHRONOUS_LOOP}; the grader stopped the lab`
+      : `the lab's tests had not started after ${seconds(stopped.limitMs)} (vitest was still loading them)`;
   }
-  const names = running.map((ref) => `"${ref.path.join(" > ")}" (${ref.file})`).join(" and ");
-  const longest = Math.max(...running.map((ref) => stopped.at - ref.at));
+  const names = stuck.map((ref) => `"${ref.path.join(" > ")}" (${ref.file})`).join(" and ");
+  if (stopped.kind === "stalled") {
+    return `${names} was stuck for ${seconds(stopped.limitMs)} in ${SYNCHRONOUS_LOOP}; the grader stopped the lab`;
+  }
+  const longest = Math.max(...stuck.map((ref) => stopped.at - ref.at));
   const why =
     longest > testTimeoutMs
-      ? `it ran for ${seconds(longest)}, past vitest's own ${seconds(testTimeoutMs)} limit, which only a synchronous loop that never gives control back (while (true), a busy wait) can do`
-      : `the lab as a whole ran out of time: too many tests waited for vitest's ${seconds(testTimeoutMs)} limit`;
-  return `the grader stopped the lab after ${limit} while ${names} was running: ${why}`;
+      ? `it had run for ${seconds(longest)}, past vitest's own ${seconds(testTimeoutMs)} limit, which only a synchronous loop that never ends can do`
+      : `the lab as a whole ran out of time, with many tests waiting for vitest's ${seconds(testTimeoutMs)} limit; \`--time-limit <seconds>\` allows more`;
+  return `the grader stopped the lab at its ${seconds(stopped.limitMs)} time limit while ${names} was running: ${why}`;
 }

@@ -65,7 +65,13 @@ export default class GradeReporter implements Reporter {
 
   onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
     for (const error of unhandledErrors) {
-      recordEvent({ type: "unhandled-error", message: explainFailure(error, courseRoot).message });
+      const { VITEST_TEST_PATH: file, VITEST_TEST_NAME: lastTest } = error;
+      recordEvent({
+        type: "unhandled-error",
+        message: explainFailure(error, courseRoot).message,
+        ...(typeof file === "string" ? { file } : {}),
+        ...(typeof lastTest === "string" ? { lastTest } : {}),
+      });
     }
     recordEvent({ type: "run-end" });
   }

@@ -85,21 +85,27 @@ export function readSnapshot(): Snapshot | undefined {
   return parsed as Snapshot;
 }
 
-/** How the files in `now` differ from `recorded`, one line each ("tests/x.test.ts changed"). */
-function differences(recorded: Record<string, string>, now: Record<string, string | undefined>): string[] {
-  const lines: string[] = [];
-  for (const [file, value] of Object.entries(recorded)) {
-    if (now[file] === undefined) lines.push(`${file} was deleted`);
-    else if (now[file] !== value) lines.push(`${file} changed`);
-  }
-  for (const file of Object.keys(now)) {
-    if (!(file in recorded) && now[file] !== undefined) lines.push(`${file} was added`);
-  }
-  return lines;
+/** A file that is not as recorded; `file` is relative to labs/<dir>/. */
+export interface FileChange {
+  file: string;
+  change: "changed" | "added" | "deleted";
 }
 
-/** The test files a learner changed, added or deleted, relative to labs/<dir>/ ("tests/x.test.ts changed"). */
-export function modifiedTests(chapter: Chapter, snapshot: Snapshot | undefined): string[] {
+/** How the files in `now` differ from `recorded` (contents or hashes, compared as given). */
+function differences(recorded: Record<string, string>, now: Record<string, string | undefined>): FileChange[] {
+  const changes: FileChange[] = [];
+  for (const [file, value] of Object.entries(recorded)) {
+    if (now[file] === undefined) changes.push({ file, change: "deleted" });
+    else if (now[file] !== value) changes.push({ file, change: "changed" });
+  }
+  for (const file of Object.keys(now)) {
+    if (!(file in recorded) && now[file] !== undefined) changes.push({ file, change: "added" });
+  }
+  return changes;
+}
+
+/** The test files a learner changed, added or deleted since the course shipped them. */
+export function modifiedTests(chapter: Chapter, snapshot: Snapshot | undefined): FileChange[] {
   const recorded = snapshot?.labs[labDir(chapter)]?.tests;
   if (!recorded) return [];
   return differences(recorded, currentTestHashes(chapter));
@@ -130,7 +136,7 @@ export function snapshotProblems(): string[] {
     const starters: Record<string, string | undefined> = {};
     for (const file of chapter.lab.files) starters[file] = readLabFile(chapter, file);
     const changes = [...differences(recorded.starters, starters), ...differences(recorded.tests, currentTestHashes(chapter))];
-    for (const change of changes) problems.push(`${labFolder(chapter)}/${change} since the last snapshot: ${fix}`);
+    for (const { file, change } of changes) problems.push(`${labFolder(chapter)}/${file} was ${change} since the last snapshot: ${fix}`);
   }
   const known = new Set(chapters.map(labDir));
   for (const dir of Object.keys(snapshot.labs)) {

@@ -50,3 +50,8 @@ export function indent(text: string, prefix: string): string {
     .map((line) => prefix + line)
     .join("\n");
 }
+
+/** Columns to wrap prose at: the terminal's width within reason, 88 when unknown (a pipe). */
+export function textWidth(stream: NodeJS.WriteStream = process.stdout): number {
+  return Math.max(40, Math.min(stream.columns || 88, 100));
+}

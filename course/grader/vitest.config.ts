@@ -1,6 +1,6 @@
 // The course's vitest config (vitest.config.ts at the root), as the grader runs
 // it: only one lab's tests, the grader's reporter instead of vitest's console
-// output, and the worker trace that survives a hung test (see events.ts).
+// output, and the test trace that survives a hung test (see events.ts).
 import { defineConfig } from "vitest/config";
 import base from "../../vitest.config";
 import { TESTS_DIR_VARIABLE } from "./run-env";
@@ -17,7 +17,7 @@ export default defineConfig({
   test: {
     ...base.test,
     include: [`${testsDir}/**/*.test.ts`],
-    setupFiles: [...(Array.isArray(baseSetup) ? baseSetup : [baseSetup]), "./course/grader/worker-trace.ts"],
+    setupFiles: [...(Array.isArray(baseSetup) ? baseSetup : [baseSetup]), "./course/grader/test-trace.ts"],
     reporters: ["./course/grader/reporter.ts"],
   },
 });

@@ -67,11 +67,9 @@ export interface TrialOptions {
   clocks?: TrialClocks;
 }
 
-export type TrialVerdict = "active" | "expired" | "clock-set-back";
-
 export interface TrialReport {
   /** active: within the trial; expired: trial over; clock-set-back: the wall clock is behind trusted time by more than the tolerance. */
-  verdict: TrialVerdict;
+  verdict: "active" | "expired" | "clock-set-back";
   /** True when this run found no state file and started the trial. */
   firstRun: boolean;
   /** Wall time when the trial began. */

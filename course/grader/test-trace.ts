@@ -1,13 +1,42 @@
 // Loaded into the process that runs a lab's tests (a vitest setup file, added by
-// the grader's vitest config only). It writes "started" and "finished" events
-// synchronously from inside that process. vitest's own reports leave the worker
-// in batches every 100 ms, so a test that enters `while (true) {}` would take
-// the news of its own start, and of the tests just before it, down with it;
-// these lines are already on disk, so the grader can say which test hung.
+// the grader's vitest config only). Two things, both for a test that never
+// gives control back (`while (true) {}`), which vitest itself cannot stop:
+//  - "started" and "finished" events, written synchronously from this process.
+//    vitest's own reports leave the worker in batches every 100 ms, so a test
+//    that loops would take the news of its own start, and of the tests just
+//    before it, down with it; these lines are already on disk.
+//  - a heartbeat: a file touched every second while the event loop turns. When
+//    it goes stale, this process is stuck in synchronous code, and the grader
+//    stops the run instead of waiting for its overall time limit.
+import { unlinkSync, writeFileSync } from "node:fs";
 import { afterEach, beforeEach } from "vitest";
 import { courseRoot } from "../impl";
 import { recordEvent } from "./events";
 import { explainFailure, type ErrorLike } from "./failure";
+import { heartbeatFile, HEARTBEAT_DIR_VARIABLE } from "./run-env";
+
+const HEARTBEAT_INTERVAL_MS = 1_000;
+
+function startHeartbeat(): void {
+  const dir = process.env[HEARTBEAT_DIR_VARIABLE];
+  // Setup files run again for every test file; one heartbeat per process is enough.
+  const flags = globalThis as { courseHeartbeat?: boolean };
+  if (!dir || flags.courseHeartbeat) return;
+  flags.courseHeartbeat = true;
+  const file = heartbeatFile(dir, process.pid);
+  const beat = (): void => writeFileSync(file, "");
+  beat();
+  setInterval(beat, HEARTBEAT_INTERVAL_MS).unref();
+  process.once("exit", () => {
+    try {
+      unlinkSync(file);
+    } catch {
+      // Already gone with the run's scratch folder.
+    }
+  });
+}
+
+startHeartbeat();
 
 interface TaskLike {
   name: string;
@@ -26,7 +55,7 @@ function testRef(task: TaskLike): { file: string; path: string[] } {
 }
 
 beforeEach(({ task }) => {
-  recordEvent({ type: "started", at: Date.now(), ...testRef(task) });
+  recordEvent({ type: "started", at: Date.now(), pid: process.pid, ...testRef(task) });
 });
 
 afterEach(({ task }) => {

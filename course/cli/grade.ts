@@ -1,0 +1,84 @@
+// npm run grade [-- <lab>]: the learner's autograder over labs/.
+// Grades every lab of the course, one at a time (or just the one named), prints
+// a table of tasks and points per lab and the first failure explained, and
+// writes a JSON report. Exits 0 only when every graded test passes.
+import { chapters, labDir, type Chapter } from "../manifest";
+import { chapterArg, implArg, parseCommandLine, secondsArg, usageError } from "../grader/cli-args";
+import { labNotes, taskTable } from "../grader/explain";
+import { gradeLab, hasLab, type LabGrade } from "../grader/grade-lab";
+import { buildReport, writeReport } from "../grader/report";
+import { DEFAULT_WALL_TIMEOUT_MS } from "../grader/run-lab";
+import { readSnapshot, type Snapshot } from "../grader/snapshot";
+import { displayPath, statePath, userPath } from "../grader/state";
+import { styleFor } from "../grader/style";
+
+const USAGE = `Usage: npm run grade [-- <lab>] [--json <path>] [--time-limit <seconds>] [--impl labs|solutions]
+
+Grades your work in labs/: every lab, or the one named ("00", "welcome" or "00-welcome").
+  --json <path>           write the JSON report there (default .course/grade-report.json)
+  --time-limit <seconds>  stop a lab whose tests run longer (default ${DEFAULT_WALL_TIMEOUT_MS / 1000})
+  --impl solutions        grade the model answers instead (for maintainers)
+Exit status: 0 when every graded test passes, 1 when some do not, 2 for a usage error.`;
+
+const { values, positionals } = parseCommandLine(
+  { json: { type: "string" }, impl: { type: "string" }, "time-limit": { type: "string" } },
+  USAGE,
+);
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (positionals.length > 1) usageError(`Grade one lab or all of them, not ${positionals.length}: ${positionals.join(" ")}`, USAGE);
+
+const impl = implArg(values.impl, USAGE);
+const wallTimeoutMs = secondsArg("--time-limit", values["time-limit"], USAGE);
+const reportFile = values.json === undefined ? statePath("grade-report.json") : userPath(values.json);
+const named = positionals[0];
+const selected: Chapter[] = named === undefined ? chapters : [chapterArg(named)];
+const style = styleFor(process.stdout);
+
+let snapshot: Snapshot | undefined;
+try {
+  snapshot = readSnapshot();
+} catch (err) {
+  console.log(`${style.warn} ${(err as Error).message}. Grading goes on; edited tests cannot be detected.`);
+}
+
+// Ctrl-C: vitest runs detached from the terminal (setsid), out of its reach, so
+// stop it (and whatever the lab started) before leaving.
+const interrupt = new AbortController();
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(signal, () => interrupt.abort());
+
+const grades: LabGrade[] = [];
+for (const chapter of selected) {
+  const heading = `${style.paint("bold", labDir(chapter))}  ${chapter.title}`;
+  if (!hasLab(chapter)) {
+    console.log(`${heading}\n  ${style.paint("dim", "no lab in this chapter yet: nothing to grade")}\n`);
+    continue;
+  }
+  if (process.stdout.isTTY) process.stdout.write(style.paint("dim", `grading ${labDir(chapter)}…\r`));
+  const grade = await gradeLab(chapter, { impl, snapshot, signal: interrupt.signal, ...(wallTimeoutMs === undefined ? {} : { wallTimeoutMs }) });
+  if (grade.run.cancelled) {
+    console.log(`\nInterrupted while grading ${labDir(chapter)}; its tests and their processes were stopped. No report written.`);
+    process.exit(130);
+  }
+  grades.push(grade);
+  console.log(heading);
+  for (const line of taskTable(grade, style)) console.log(`  ${line}`);
+  const notes = labNotes(grade, style);
+  if (notes.length > 0) console.log(`\n${notes.map((line) => `  ${line}`).join("\n")}`);
+  console.log("");
+}
+
+const report = buildReport(grades, impl);
+writeReport(report, reportFile);
+const { earned, possible, passed, total, allPassed } = report.totals;
+if (grades.length === 0) {
+  console.log("No lab had anything to grade yet.");
+} else {
+  const verdict = allPassed ? style.paint("green", "all tests pass") : style.paint("red", `${total - passed} of ${total} tests do not pass yet`);
+  const of = impl === "solutions" ? " (solutions/)" : "";
+  console.log(`${style.paint("bold", `Total${of}: ${earned}/${possible} points`)}, ${passed}/${total} tests passed: ${verdict}.`);
+}
+console.log(`Report: ${displayPath(reportFile)}`);
+process.exit(allPassed ? 0 : 1);

@@ -1,0 +1,229 @@
+// npm run watch [-- <lab>]: grade a lab again every time one of its files is
+// saved, with a progress bar and the first failure. See USAGE for the keys.
+import { watch, type FSWatcher } from "node:fs";
+import path from "node:path";
+import { courseRoot } from "../impl";
+import { chapters, labDir, type Chapter } from "../manifest";
+import { chapterArg, parseCommandLine, secondsArg, usageError } from "../grader/cli-args";
+import { labNotes, progressLine, taskTable } from "../grader/explain";
+import { gradeLab, hasLab, type LabGrade } from "../grader/grade-lab";
+import { formatHint, markHintSeen, nextHint } from "../grader/hints";
+import { labFolder } from "../grader/lab-files";
+import { readSnapshot, type Snapshot } from "../grader/snapshot";
+import { styleFor, textWidth } from "../grader/style";
+
+const USAGE = `Usage: npm run watch [-- <lab>] [--time-limit <seconds>]
+
+Grades a lab every time you save one of its files (labs/<lab>/), showing your
+progress and the first failure. Without a lab, starts at the first lab that does
+not pass yet.
+
+Keys (when run in a terminal):
+  h  the next hint for this lab     n  go on to the next lab
+  l  list the labs and their state  q  quit (Ctrl-C too)
+
+When stdin is not a terminal (an editor's task runner, a pipe), there are no
+keys: it grades once, then again on every save, until it is stopped.`;
+
+const { values, positionals } = parseCommandLine({ "time-limit": { type: "string" } }, USAGE);
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (positionals.length > 1) usageError(`Watch one lab at a time, not: ${positionals.join(" ")}`, USAGE);
+const wallTimeoutMs = secondsArg("--time-limit", values["time-limit"], USAGE);
+
+const style = styleFor(process.stdout);
+const labs = chapters.filter(hasLab);
+const keys = process.stdin.isTTY === true;
+const latest = new Map<string, LabGrade>();
+// A change saved while a grade runs is not lost: one more grade follows.
+const DEBOUNCE_MS = 250;
+
+// Set once the lab to watch is known; keys other than q wait for it.
+let current: Chapter | undefined;
+let watcher: FSWatcher | undefined;
+let debounce: NodeJS.Timeout | undefined;
+let running: { controller: AbortController; done: Promise<void> } | undefined;
+let again = false;
+let quitting = false;
+
+function snapshot(): Snapshot | undefined {
+  try {
+    return readSnapshot();
+  } catch {
+    return undefined; // grade says why; watch only loses the edited-tests warning
+  }
+}
+
+function grade(chapter: Chapter, signal?: AbortSignal): Promise<LabGrade> {
+  return gradeLab(chapter, {
+    impl: "labs",
+    snapshot: snapshot(),
+    ...(signal === undefined ? {} : { signal }),
+    ...(wallTimeoutMs === undefined ? {} : { wallTimeoutMs }),
+  });
+}
+
+function show(result: LabGrade): void {
+  if (process.stdout.isTTY) process.stdout.write("\u001b[2J\u001b[H"); // a fresh screen per grade
+  else console.log(`\n${"─".repeat(60)}`);
+  const lines = [
+    `${style.paint("bold", `Watching ${labFolder(result.chapter)}`)}  ${result.chapter.title}`,
+    progressLine(result, style),
+    "",
+    ...taskTable(result, style),
+    "",
+    ...labNotes(result, style),
+  ];
+  if (result.score.complete) {
+    const after = labs[labs.indexOf(result.chapter) + 1];
+    lines.push(style.paint("green", `Every task of ${labDir(result.chapter)} is done.`) + (after ? ` Next: ${labDir(after)}${keys ? " (press n)" : ""}.` : " That was the last lab."));
+  }
+  lines.push("", style.paint("dim", `Graded at ${new Date().toLocaleTimeString()}. Save a file in ${labFolder(result.chapter)}/ to grade again.`));
+  lines.push(style.paint("dim", keys ? "Keys: h hint · n next lab · l list labs · q quit" : "No keys (stdin is not a terminal); stop with Ctrl-C."));
+  console.log(lines.join("\n"));
+}
+
+/** Grade the current lab now, or right after the grade that is running. */
+function regrade(): void {
+  const chapter = current;
+  if (!chapter) return;
+  if (running) {
+    again = true;
+    return;
+  }
+  const controller = new AbortController();
+  if (process.stdout.isTTY) process.stdout.write(style.paint("dim", `\ngrading ${labDir(chapter)}…\n`));
+  const done = grade(chapter, controller.signal).then((result) => {
+    running = undefined;
+    if (!result.run.cancelled) {
+      latest.set(labDir(chapter), result);
+      if (chapter === current) show(result);
+    }
+    if (again) {
+      again = false;
+      regrade();
+    }
+  });
+  running = { controller, done };
+}
+
+/** Watch this lab's folder; grade it now, unless `graded` is a result fresh from the start-up search. */
+function watchLab(chapter: Chapter, graded?: LabGrade): void {
+  watcher?.close();
+  current = chapter;
+  const folder = path.join(courseRoot, labFolder(chapter));
+  try {
+    watcher = watch(folder, { recursive: true }, () => {
+      clearTimeout(debounce);
+      debounce = setTimeout(regrade, DEBOUNCE_MS); // an editor's save is often several writes
+    });
+  } catch (err) {
+    console.error(`Cannot watch ${labFolder(chapter)}: ${(err as Error).message}. \`git checkout ${labFolder(chapter)}\` restores the lab.`);
+    void quit(1);
+    return;
+  }
+  if (running) {
+    running.controller.abort(); // a grade of the lab we are leaving
+    again = true;
+  } else if (graded) {
+    show(graded);
+  } else {
+    regrade();
+  }
+}
+
+function showHint(current: Chapter): void {
+  const hint = nextHint(current);
+  if (!hint) {
+    const total = current.lab.hints.length;
+    console.log(total === 0 ? `\nLab ${labDir(current)} has no hints yet.` : `\nYou have seen all ${total} hints for ${labDir(current)}; \`npm run hint -- ${current.number} <n>\` shows one again.`);
+    return;
+  }
+  markHintSeen(current, hint.n);
+  console.log(`\n${formatHint(current, hint, textWidth())}`);
+}
+
+function nextLab(current: Chapter): void {
+  const after = labs[labs.indexOf(current) + 1];
+  if (!after) {
+    console.log(`\n${labDir(current)} is the last lab. l lists them all.`);
+    return;
+  }
+  watchLab(after);
+}
+
+function listLabs(): void {
+  const lines = ["", style.paint("bold", "Labs:")];
+  for (const chapter of chapters) {
+    const result = latest.get(labDir(chapter));
+    const here = chapter === current ? style.paint("cyan", " ← watching") : "";
+    let state: string;
+    if (!hasLab(chapter)) state = style.paint("dim", "no lab yet");
+    else if (!result) state = style.paint("dim", "not graded yet");
+    else state = `${result.score.complete ? style.pass : style.fail} ${result.score.earned}/${result.score.possible} points`;
+    lines.push(`  ${labDir(chapter).padEnd(24)} ${state}${here}`);
+  }
+  console.log(lines.join("\n"));
+}
+
+async function quit(code = 0): Promise<void> {
+  if (quitting) return;
+  quitting = true;
+  watcher?.close();
+  clearTimeout(debounce);
+  if (keys) process.stdin.setRawMode(false);
+  if (running) {
+    again = false;
+    running.controller.abort(); // vitest runs detached from the terminal: stop it and what it started
+    await running.done;
+  }
+  process.exit(code);
+}
+
+function onKey(data: Buffer): void {
+  const key = data.toString("utf8");
+  if (key === "q" || key === "\u0003" /* Ctrl-C */ || key === "\u0004" /* Ctrl-D */) void quit();
+  else if (!current) return; // still looking for the lab to start with
+  else if (key === "h") showHint(current);
+  else if (key === "n") nextLab(current);
+  else if (key === "l") listLabs();
+}
+
+/** The first lab that does not pass yet (grading them in order), or the last lab when all pass. */
+async function firstUnfinishedLab(): Promise<Chapter | undefined> {
+  for (const chapter of labs) {
+    process.stdout.write(`checking ${labDir(chapter)}… `);
+    const controller = new AbortController();
+    const grading = grade(chapter, controller.signal);
+    running = { controller, done: grading.then(() => undefined) };
+    const result = await grading;
+    running = undefined;
+    if (result.run.cancelled) return undefined;
+    latest.set(labDir(chapter), result);
+    console.log(result.score.complete ? "all tests pass" : `${result.score.earned}/${result.score.possible} points: watching this one`);
+    if (!result.score.complete) return chapter;
+  }
+  return labs[labs.length - 1];
+}
+
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(signal, () => void quit(130));
+if (keys) {
+  process.stdin.setRawMode(true);
+  process.stdin.on("data", onKey);
+}
+process.on("exit", () => {
+  if (keys) process.stdin.setRawMode(false); // never leave the terminal in raw mode
+});
+
+const start = positionals[0] === undefined ? await firstUnfinishedLab() : chapterArg(positionals[0]);
+if (quitting) {
+  // q was pressed while looking for the lab to start with; quit() is finishing.
+} else if (!start) {
+  console.log("No chapter has a lab yet: nothing to watch.");
+  await quit(1);
+} else {
+  if (!hasLab(start)) console.log(`Chapter ${labDir(start)} has no lab yet; watching its folder anyway.`);
+  watchLab(start, latest.get(labDir(start)));
+}

@@ -1,0 +1,63 @@
+// Deciding when to stop a lab's run: at its overall time limit, or as soon as a
+// test process stops showing signs of life (its heartbeat file goes stale, see
+// test-trace.ts), which only synchronous code that never returns can cause.
+import { readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { isAlive } from "../testkit/processes";
+
+export interface StopReason {
+  kind: "time-limit" | "stalled";
+  /** The limit that was passed, in ms: the lab's time limit, or the silence allowed to a test process. */
+  limitMs: number;
+  /** When the run was stopped (Date.now()). */
+  at: number;
+  /** For "stalled": the test process that went silent. */
+  pid?: number;
+}
+
+/** A live test process whose heartbeat is older than `stallMs`, if any. */
+export function stalledProcess(heartbeatDir: string, stallMs: number): number | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync(heartbeatDir);
+  } catch {
+    return undefined;
+  }
+  for (const entry of entries) {
+    const match = /^alive-(\d+)$/.exec(entry);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    try {
+      const silentFor = Date.now() - statSync(path.join(heartbeatDir, entry)).mtimeMs;
+      // A process that exited without removing its file (killed by vitest) is not stuck.
+      if (silentFor > stallMs && isAlive(pid)) return pid;
+    } catch {
+      // Removed while we looked: that process exited.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Call `stop` once, with the reason, when the run passes `timeLimitMs` or a test
+ * process stays silent for `stallMs`. Returns a function that disarms it.
+ */
+export function watchRun(heartbeatDir: string, timeLimitMs: number, stallMs: number, stop: (reason: StopReason) => void): () => void {
+  let stopped = false;
+  const fire = (reason: StopReason): void => {
+    if (stopped) return;
+    stopped = true;
+    disarm();
+    stop(reason);
+  };
+  const limit = setTimeout(() => fire({ kind: "time-limit", limitMs: timeLimitMs, at: Date.now() }), timeLimitMs);
+  const pulse = setInterval(() => {
+    const pid = stalledProcess(heartbeatDir, stallMs);
+    if (pid !== undefined) fire({ kind: "stalled", limitMs: stallMs, at: Date.now(), pid });
+  }, Math.min(1_000, stallMs / 2));
+  function disarm(): void {
+    clearTimeout(limit);
+    clearInterval(pulse);
+  }
+  return disarm;
+}
