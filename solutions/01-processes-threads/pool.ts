@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { Worker, type WorkerOptions } from "node:worker_threads";
-import { splitRange, type Chunk, type FromWorker, type ToWorker } from "./work";
+import { splitRange, type Chunk, type FromWorker, type ToWorker } from "./chunks";
 
 /** What one worker computed. */
 export interface ChunkResult {
@@ -43,8 +43,8 @@ export interface PrimePool {
  * Node 20 runs only JavaScript in a worker, so the worker first installs
  * tsx's require hook, which compiles the .ts file (and what it imports) as it
  * loads, on the worker's own thread. ESBUILD_WORKER_THREADS=0 stops esbuild
- * from starting a helper thread of its own, so each worker adds exactly one
- * thread to the process.
+ * from starting a compiler thread of its own, so each worker adds exactly
+ * one thread to the process.
  */
 export function startTsWorker(file: string, options: WorkerOptions = {}): Worker {
   const script = path.resolve(file);
@@ -91,11 +91,20 @@ function nextMessage(worker: Worker, doing: string): Promise<FromWorker> {
 class WorkerPrimePool implements PrimePool {
   private closed = false;
   private busy = false;
+  /** Why the pool cannot count any more: a worker has exited. */
+  private broken: string | undefined;
 
   constructor(
     private readonly workers: Worker[],
     readonly tids: readonly number[],
-  ) {}
+  ) {
+    // A worker that dies while idle would never answer the next request.
+    workers.forEach((worker, i) =>
+      worker.once("exit", (code) => {
+        this.broken ??= `the worker with TID ${tids[i]} exited (code ${code})`;
+      }),
+    );
+  }
 
   get size(): number {
     return this.workers.length;
@@ -103,6 +112,7 @@ class WorkerPrimePool implements PrimePool {
 
   async countPrimes(from: number, to: number): Promise<ParallelCount> {
     if (this.closed) throw new Error("this pool is closed; start a new one");
+    if (this.broken) throw new Error(`this pool cannot count any more: ${this.broken}; close it and start a new one`);
     if (this.busy) throw new Error("this pool is already counting; await the first call before starting another");
     const chunks = splitRange(from, to, this.workers.length);
     this.busy = true;
@@ -134,7 +144,7 @@ class WorkerPrimePool implements PrimePool {
 
 /**
  * Start `size` worker threads running `workerFile` (a worker that speaks the
- * protocol in ./work, such as ./prime-worker.ts). Resolves once every worker
+ * protocol in ./chunks, such as ./prime-worker.ts). Resolves once every worker
  * has said hello with its TID. If any fails to start, the others are
  * terminated and the promise rejects.
  */
