@@ -101,3 +101,23 @@ export function readLine(
     stream.off("end", onEnd);
   });
 }
+
+/** What `fn` throws (undefined when it returns), so a test can check the error's class and fields. */
+export function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+/** What `work` rejects with (undefined when it resolves). */
+export async function rejectionOf(work: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await work();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}

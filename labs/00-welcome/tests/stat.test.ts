@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { NoSuchProcessError, parseStat, readStat } from "@impl/00-welcome/stat";
-import { readLine, spawnTracked, waitForExit } from "../../../course/testkit";
+import { readLine, spawnTracked, thrownBy, waitForExit } from "../../../course/testkit";
 
 // A made-up line in which every field has a different value, so reading the
 // neighbour of the right field (an off-by-one) always gives a wrong answer.
@@ -86,12 +86,7 @@ describe("readStat", () => {
     const child = spawnTracked(process.execPath, ["-e", ""]);
     await waitForExit(child);
     const gone = child.pid!; // exited and reaped: this pid is free now
-    let error: unknown;
-    try {
-      readStat(gone);
-    } catch (err) {
-      error = err;
-    }
+    const error = thrownBy(() => readStat(gone));
     expect(error).toBeInstanceOf(NoSuchProcessError);
     expect((error as NoSuchProcessError).pid).toBe(gone);
     expect((error as Error).message).toContain(String(gone));

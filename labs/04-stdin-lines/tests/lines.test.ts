@@ -7,7 +7,7 @@ import { createReadStream, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_MAX_LINE_BYTES, LineTooLongError, lines, type Chunk } from "@impl/04-stdin-lines/lines";
-import { tempDir } from "../../../course/testkit";
+import { rejectionOf, tempDir } from "../../../course/testkit";
 
 /** All the lines of `source`, collected. A synchronous throw becomes a rejection. */
 async function collect(source: Iterable<Chunk> | AsyncIterable<Chunk>, maxLineBytes?: number): Promise<string[]> {
@@ -217,14 +217,11 @@ describe("lines", () => {
 describe("maxLineBytes", () => {
   it("throws LineTooLongError naming the line, after handing over the lines before it", async () => {
     const found: string[] = [];
-    let error: unknown;
-    try {
+    const error = await rejectionOf(async () => {
       for await (const line of lines([bytes("short\nfine\n" + "x".repeat(100) + "\nafter\n")], { maxLineBytes: 50 })) {
         found.push(line);
       }
-    } catch (err) {
-      error = err;
-    }
+    });
     expect(found).toEqual(["short", "fine"]);
     expect(error).toBeInstanceOf(LineTooLongError);
     const tooLong = error as LineTooLongError;
@@ -267,12 +264,9 @@ describe("maxLineBytes", () => {
       }
     }
     const found: string[] = [];
-    let error: unknown;
-    try {
+    const error = await rejectionOf(async () => {
       for await (const line of lines(oneGigabyteLine(), { maxLineBytes: 4 * MiB })) found.push(line);
-    } catch (err) {
-      error = err;
-    }
+    });
     expect(error instanceof LineTooLongError ? "a LineTooLongError" : String(error), "what lines() threw").toBe("a LineTooLongError");
     expect(found).toEqual(["first", "second"]);
     expect((error as LineTooLongError).lineNumber).toBe(3);

@@ -20,20 +20,7 @@ import { DAEMON_ENV, NOTIFY_FD } from "@impl/05-daemons/daemon";
 import { AlreadyRunningError, daemonize, DaemonStartError } from "@impl/05-daemons/daemonize";
 import { BadPidFileError, daemonStatus, PidFileExistsError, readPidFile, writePidFile } from "@impl/05-daemons/pidfile";
 import { stopDaemon } from "@impl/05-daemons/stop";
-import {
-  impl,
-  isAlive,
-  pidsWithEnv,
-  readAll,
-  readLine,
-  spawnTracked,
-  spawnTs,
-  tempDir,
-  trackPid,
-  tsNodeArgs,
-  waitFor,
-  waitForExit,
-} from "../../../course/testkit";
+import { impl, isAlive, pidsWithEnv, readAll, readLine, rejectionOf, spawnTracked, spawnTs, tempDir, thrownBy, trackPid, tsNodeArgs, waitFor, waitForExit } from "../../../course/testkit";
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
 const ENTRY = path.join(fixtures, "entry.ts");
@@ -289,12 +276,7 @@ describe("pidFile", () => {
   it("is exclusive: an existing pid file is never replaced", () => {
     const ws = workspace();
     writeFileSync(ws.pidFile, "1234\n5678\n");
-    let error: unknown;
-    try {
-      writePidFile(ws.pidFile, { pid: 4242, startTime: 1 });
-    } catch (err) {
-      error = err;
-    }
+    const error = thrownBy(() => writePidFile(ws.pidFile, { pid: 4242, startTime: 1 }));
     expect(error).toBeInstanceOf(PidFileExistsError);
     expect((error as Error).message).toContain(ws.pidFile);
     expect(readFileSync(ws.pidFile, "utf8")).toBe("1234\n5678\n");
@@ -330,12 +312,7 @@ describe("pidFile", () => {
     const ws = workspace();
     for (const content of ["", "hello\n", "1234\n", "12 34\n", "-5\n100\n"]) {
       writeFileSync(ws.pidFile, content);
-      let error: unknown;
-      try {
-        readPidFile(ws.pidFile);
-      } catch (err) {
-        error = err;
-      }
+      const error = thrownBy(() => readPidFile(ws.pidFile));
       expect(error, `content ${JSON.stringify(content)}`).toBeInstanceOf(BadPidFileError);
       expect((error as Error).message).toContain(ws.pidFile);
     }
@@ -552,12 +529,7 @@ describe("daemonize", () => {
     const options = { pidFile: ws.pidFile, logFile: ws.logFile, args: entryArgs(ws) };
     const pid = await daemonize(ENTRY, options);
     trackPid(pid);
-    let error: unknown;
-    try {
-      trackPid(await daemonize(ENTRY, options));
-    } catch (err) {
-      error = err;
-    }
+    const error = await rejectionOf(async () => trackPid(await daemonize(ENTRY, options)));
     expect(error).toBeInstanceOf(AlreadyRunningError);
     expect((error as AlreadyRunningError).pid).toBe(pid);
     expect((error as Error).message).toContain(String(pid));

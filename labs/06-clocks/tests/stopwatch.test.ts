@@ -13,7 +13,7 @@ import {
   systemClock,
   type MonotonicClock,
 } from "@impl/06-clocks/stopwatch";
-import { waitFor } from "../../../course/testkit";
+import { thrownBy, waitFor } from "../../../course/testkit";
 
 const MS = 1_000_000n; // nanoseconds per millisecond
 const HOUR_MS = 3_600_000;
@@ -120,12 +120,7 @@ describe("Stopwatch", () => {
     const time = manualClock(1_000n * MS);
     const stopwatch = new Stopwatch(time.clock);
     time.advance(-5n);
-    let error: unknown;
-    try {
-      stopwatch.elapsedNs();
-    } catch (err) {
-      error = err;
-    }
+    const error = thrownBy(() => stopwatch.elapsedNs());
     expect(error).toBeInstanceOf(NotMonotonicError);
     expect((error as NotMonotonicError).backwardsNs).toBe(5n);
   });
@@ -166,12 +161,7 @@ describe("Deadline", () => {
     time.advance(100n * MS);
     expect(() => deadline.throwIfExpired("the upload")).not.toThrow();
     time.advance(155n * MS);
-    let error: unknown;
-    try {
-      deadline.throwIfExpired("the upload");
-    } catch (err) {
-      error = err;
-    }
+    const error = thrownBy(() => deadline.throwIfExpired("the upload"));
     expect(error).toBeInstanceOf(DeadlineExceededError);
     const exceeded = error as DeadlineExceededError;
     expect(exceeded.what).toBe("the upload");
