@@ -8,7 +8,9 @@
 //   6. every notebook runs top to bottom through the course kernel.
 // Flags: --no-notebooks, --no-machinery (quicker local runs; CI runs all).
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
+import os from "node:os";
 import path from "node:path";
 import { exportMismatches, staticProblems, testFiles } from "../check/integrity";
 import { readmeProblems } from "../check/readme";
@@ -83,7 +85,15 @@ async function labsCheck(impl: Impl, expected: "pass" | "fail"): Promise<string[
 function machineryTests(): string[] {
   const vitest = createRequire(import.meta.url).resolve("vitest/vitest.mjs");
   const config = path.join(courseRoot, "course", "tests", "vitest.config.ts");
-  const result = spawnSync(process.execPath, [vitest, "run", "--config", config], { cwd: courseRoot, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  // vitest may leave its transform cache in the temp dir: give it one we remove.
+  const scratch = mkdtempSync(path.join(os.tmpdir(), "course-machinery-"));
+  const result = spawnSync(process.execPath, [vitest, "run", "--config", config], {
+    cwd: courseRoot,
+    env: { ...process.env, TMPDIR: scratch },
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  rmSync(scratch, { recursive: true, force: true });
   if (result.status === 0) return [];
   const output = (result.stdout + result.stderr).split("\n");
   return [`the machinery tests failed (npx vitest run --config course/tests/vitest.config.ts):`, ...output.slice(-60)];

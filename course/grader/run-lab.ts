@@ -159,6 +159,9 @@ export async function runLab(chapter: Chapter, options: RunLabOptions): Promise<
       [EVENTS_FILE_VARIABLE]: eventsFile,
       [TESTS_DIR_VARIABLE]: testsDir,
       [HEARTBEAT_DIR_VARIABLE]: scratch,
+      // vitest keeps transformed modules in a folder under the temp dir and does not
+      // always remove it (never, when the run is killed): keep it inside our scratch.
+      TMPDIR: scratch,
     };
     const exit = await runVitest({
       testsDir,
