@@ -1,0 +1,84 @@
+// The learner-facing commands, run as a learner runs them: exit codes and messages.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { courseRoot } from "../impl";
+
+const tsx = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");
+let scratch: string;
+beforeAll(() => {
+  scratch = mkdtempSync(path.join(os.tmpdir(), "course-cli-test-"));
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function run(cli: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const result = spawnSync(process.execPath, [tsx, path.join(courseRoot, "course", "cli", cli), ...args], {
+    cwd: courseRoot,
+    env,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"], // no terminal, like CI
+  });
+  return { code: result.status, out: result.stdout + result.stderr };
+}
+
+describe("npm start", () => {
+  it("without Jupyter, says how to install it and points to the headless runner", () => {
+    const bin = mkdtempSync(path.join(scratch, "bin-")); // a PATH with node and nothing else
+    symlinkSync(process.execPath, path.join(bin, "node"));
+    const { code, out } = run("start.ts", [], { ...process.env, PATH: bin });
+    expect(code).toBe(1);
+    expect(out).toMatch(/Jupyter is not installed/);
+    expect(out).toMatch(/apt install jupyter-notebook/);
+    expect(out).toMatch(/pipx install jupyterlab/);
+    expect(out).toMatch(/npm run notebooks -- 00/);
+  });
+});
+
+describe("npm run hint", () => {
+  it("prints hint n of the lab, and refuses a number out of range with the valid range", () => {
+    const ok = run("hint.ts", ["00", "2"]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/2 of 4/);
+    const bad = run("hint.ts", ["00", "9"]);
+    expect(bad.code).toBe(2);
+    expect(bad.out).toMatch(/hints 1 to 4/);
+  });
+
+  it("names the labs when the lab is unknown", () => {
+    const { code, out } = run("hint.ts", ["42"]);
+    expect(code).toBe(2);
+    expect(out).toMatch(/no lab called "42"/);
+    expect(out).toMatch(/00-welcome/);
+  });
+});
+
+describe("npm run reset", () => {
+  it("changes nothing without a terminal to ask on, unless --yes is given", () => {
+    const starter = path.join(courseRoot, "labs", "00-welcome", "stat.ts");
+    const shipped = readFileSync(starter, "utf8");
+    const learnersWork = `${shipped}\n// the learner's work in progress\n`;
+    writeFileSync(starter, learnersWork);
+    try {
+      const { code, out } = run("reset.ts", ["00"]);
+      expect(code).not.toBe(0);
+      expect(out).toMatch(/--yes/);
+      expect(readFileSync(starter, "utf8")).toBe(learnersWork);
+    } finally {
+      writeFileSync(starter, shipped);
+    }
+  });
+});
+
+describe("npm run kernel:install", () => {
+  it("installs a kernelspec with absolute paths for this user, and removes it again", () => {
+    const dataDir = path.join(scratch, "jupyter-data");
+    const env = { ...process.env, JUPYTER_DATA_DIR: dataDir };
+    expect(run("install-kernel.ts", [], env).code).toBe(0);
+    const spec = JSON.parse(readFileSync(path.join(dataDir, "kernels", "unix-ipc-ts", "kernel.json"), "utf8")) as { argv: string[] };
+    expect(spec.argv).toEqual([process.execPath, path.join(courseRoot, "course", "kernel", "launch.cjs"), "{connection_file}"]);
+    expect(run("install-kernel.ts", ["--uninstall"], env).code).toBe(0);
+    expect(existsSync(path.join(dataDir, "kernels", "unix-ipc-ts"))).toBe(false);
+  });
+});
