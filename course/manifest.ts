@@ -4,13 +4,15 @@
 import type { Chapter } from "./chapters/types";
 import { chapter as welcome } from "./chapters/00-welcome";
 import { chapter as processesThreads } from "./chapters/01-processes-threads";
+import { chapter as forkSemantics } from "./chapters/02-fork-semantics";
+import { chapter as pipes } from "./chapters/03-pipes";
 import { chapter as stdinLines } from "./chapters/04-stdin-lines";
 import { chapter as daemons } from "./chapters/05-daemons";
 import { chapter as clocks } from "./chapters/06-clocks";
 
 export type { Chapter, Lab, Task } from "./chapters/types";
 
-export const chapters: Chapter[] = [welcome, processesThreads, stdinLines, daemons, clocks];
+export const chapters: Chapter[] = [welcome, processesThreads, forkSemantics, pipes, stdinLines, daemons, clocks];
 
 /** `00-welcome`: the lab's folder under labs/ and solutions/. */
 export function labDir(chapter: Chapter): string {

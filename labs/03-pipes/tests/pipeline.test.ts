@@ -1,0 +1,199 @@
+// Lab 03 tests: runPipeline. Every claim about the wiring is checked in the
+// kernel, through /proc: which descriptors each child holds, and which the
+// parent (this test process) still holds.
+import { execFileSync } from "node:child_process";
+import { closeSync, constants, openSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { PipelineUsageError, runPipeline, type StageStatus } from "@impl/03-pipes/pipeline";
+import { impl, readAll, spawnTs, tempDir, thrownBy, waitFor, waitForExit, withTimeout } from "../../../course/testkit";
+
+const RSS_PIPELINE = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "rss-pipeline.ts");
+const MISSING = "no-such-command-03-pipes";
+
+/** Files for a pipeline's ends: stdin with the given text, stdout and stderr empty. */
+function pipelineFiles(input = ""): {
+  stdin: number;
+  stdout: number;
+  stderr: number;
+  output: () => string;
+  errors: () => string;
+  close: () => void;
+} {
+  const dir = tempDir("pipes-");
+  const inputFile = path.join(dir, "in");
+  writeFileSync(inputFile, input);
+  const fds = {
+    stdin: openSync(inputFile, "r"),
+    stdout: openSync(path.join(dir, "out"), "w"),
+    stderr: openSync(path.join(dir, "err"), "w"),
+  };
+  return {
+    ...fds,
+    output: () => readFileSync(path.join(dir, "out"), "utf8"),
+    errors: () => readFileSync(path.join(dir, "err"), "utf8"),
+    close: () => Object.values(fds).forEach((fd) => closeSync(fd)),
+  };
+}
+
+/** Run a pipeline, failing with a clear message if it has not ended after 10 s. */
+function finished(what: string, run: Promise<StageStatus[]>): Promise<StageStatus[]> {
+  return withTimeout(`${what} to end (a stage blocked forever?)`, run);
+}
+
+/** The stages' statuses, short: "code 0", "signal SIGPIPE", "error ENOENT". */
+const outcomes = (statuses: readonly StageStatus[]): string[] =>
+  statuses.map((s) => {
+    const set = [s.code !== null, s.signal !== null, s.error !== null].filter(Boolean).length;
+    if (set !== 1) return `exactly one of code, signal, error must be set: ${JSON.stringify(s)}`;
+    if (s.error !== null) return `error ${s.error.code}`;
+    return s.signal !== null ? `signal ${s.signal}` : `code ${s.code}`;
+  });
+
+/** Children of this process that have exec'd `command`, with their command lines. */
+function childrenRunning(command: string): { pid: number; argv: string[] }[] {
+  const found: { pid: number; argv: string[] }[] = [];
+  for (const entry of readdirSync("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, -1);
+      if (ppid === process.pid && path.basename(argv[0] ?? "") === command) found.push({ pid, argv });
+    } catch {
+      // Gone already.
+    }
+  }
+  return found;
+}
+
+/** Device and inode of what a descriptor of a process points at: the same pipe gives the same pair. */
+function identity(fdPath: string): string {
+  const stat = statSync(fdPath);
+  return `${stat.dev}:${stat.ino}`;
+}
+
+describe("connect", () => {
+  it("passes the data through every stage", async () => {
+    const files = pipelineFiles("banana\napple\ncherry\n");
+    const statuses = await finished("sort | tr | cat", runPipeline([["sort"], ["tr", "a-z", "A-Z"], ["cat"]], files));
+    files.close();
+    expect(outcomes(statuses)).toEqual(["code 0", "code 0", "code 0"]);
+    expect(files.output()).toBe("APPLE\nBANANA\nCHERRY\n");
+  });
+
+  it("hands one child's stdout to the next child's stdin: one pipe, which the parent no longer holds", async () => {
+    // stdin is a FIFO that this test holds open for writing, so the first cat
+    // blocks, reading, while we look at both children in /proc.
+    const dir = tempDir("pipes-");
+    const fifo = path.join(dir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    const holder = openSync(fifo, constants.O_RDWR);
+    const stdin = openSync(fifo, constants.O_RDONLY);
+    const stdout = openSync("/dev/null", "w");
+    const run = runPipeline([["cat"], ["cat", "-"]], { stdin, stdout });
+    try {
+      const [first, second] = await waitFor("both cat stages to be running", () => {
+        const cats = childrenRunning("cat");
+        const a = cats.find((c) => c.argv.length === 1);
+        const b = cats.find((c) => c.argv.length === 2);
+        return a && b ? [a, b] : undefined;
+      });
+      const written = identity(`/proc/${first.pid}/fd/1`);
+      const read = identity(`/proc/${second.pid}/fd/0`);
+      expect(read, "the second stage must read the very pipe the first one writes, not a copy made by the parent").toBe(written);
+      expect(statSync(`/proc/${first.pid}/fd/1`).isFIFO(), "stages must be joined by a pipe (a socketpair gives ECONNRESET, not SIGPIPE)").toBe(true);
+      const heldByParent = readdirSync("/proc/self/fd").filter((fd) => {
+        try {
+          return identity(`/proc/self/fd/${fd}`) === written;
+        } catch {
+          return false;
+        }
+      });
+      expect(heldByParent, "the parent must close its copies of the pipe's ends once the children have theirs").toEqual([]);
+    } finally {
+      closeSync(holder);
+      closeSync(stdin);
+    }
+    const statuses = await finished("cat | cat", run);
+    closeSync(stdout);
+    expect(outcomes(statuses)).toEqual(["code 0", "code 0"]);
+  });
+
+  it("keeps the parent's memory flat while 100 MB go through", async () => {
+    const countFile = path.join(tempDir("pipes-"), "count");
+    const probe = spawnTs(RSS_PIPELINE, [impl("03-pipes/pipeline.ts"), "100", countFile]);
+    const [line, status] = await Promise.all([readAll(probe.stdout!, "the 100 MB pipeline's report"), waitForExit(probe, "the 100 MB pipeline", 60_000)]);
+    expect(status, `the 100 MB pipeline failed: ${line}`).toEqual({ code: 0, signal: null });
+    const report = JSON.parse(line) as { statuses: unknown[]; startRss: number; peakRss: number; counted: number };
+    expect(report.statuses).toEqual([0, 1, 2].map(() => ({ code: 0, signal: null, error: null })));
+    expect(report.counted).toBe(100 * 1024 * 1024);
+    const grownMiB = (report.peakRss - report.startRss) / (1024 * 1024);
+    // Bytes that pass through JavaScript cost memory; 100 MB kept in buffers costs 100 MB or more.
+    expect(grownMiB, "the parent's memory grew with the data: are the bytes going through JavaScript?").toBeLessThan(40);
+  }, 90_000);
+
+  it("keeps every stage's stderr out of the data", async () => {
+    const files = pipelineFiles();
+    const statuses = await finished(
+      "two stages writing to stderr",
+      runPipeline([["sh", "-c", "echo data; echo first-complains >&2"], ["sh", "-c", "cat; echo second-complains >&2"]], files),
+    );
+    files.close();
+    expect(outcomes(statuses)).toEqual(["code 0", "code 0"]);
+    expect(files.output()).toBe("data\n");
+    expect(files.errors()).toContain("first-complains");
+    expect(files.errors()).toContain("second-complains");
+  });
+
+  it("refuses an empty pipeline or an empty stage with a PipelineUsageError", () => {
+    expect(thrownBy(() => runPipeline([]))).toBeInstanceOf(PipelineUsageError);
+    expect(thrownBy(() => runPipeline([["cat"], []]))).toBeInstanceOf(PipelineUsageError);
+  });
+});
+
+describe("statuses", () => {
+  it("reports every stage's exit code, in order", async () => {
+    const files = pipelineFiles("x\n");
+    const stages = [["sh", "-c", "cat; exit 3"], ["sh", "-c", "cat; exit 5"], ["sh", "-c", "cat > /dev/null"]];
+    const statuses = await finished("three stages", runPipeline(stages, files));
+    files.close();
+    expect(outcomes(statuses)).toEqual(["code 3", "code 5", "code 0"]);
+    expect(statuses.map((s) => s.argv)).toEqual(stages);
+    for (const s of statuses) expect(s.pid).toEqual(expect.any(Number));
+  });
+
+  it("reports a stage killed by a signal", async () => {
+    const files = pipelineFiles();
+    const statuses = await finished("true | kill itself | cat", runPipeline([["true"], ["sh", "-c", "kill -KILL $$"], ["cat"]], files));
+    files.close();
+    expect(outcomes(statuses)).toEqual(["code 0", "signal SIGKILL", "code 0"]);
+  });
+
+  it("ends `yes | head -1` at once, with yes killed by SIGPIPE", async () => {
+    const files = pipelineFiles();
+    const statuses = await finished("yes | head -1", runPipeline([["yes"], ["head", "-1"]], files));
+    files.close();
+    expect(outcomes(statuses)).toEqual(["signal SIGPIPE", "code 0"]);
+    expect(files.output()).toBe("y\n");
+  });
+
+  it("reports a missing command as ENOENT for its stage, and the others still end", async () => {
+    const files = pipelineFiles();
+    const statuses = await finished(`yes | ${MISSING} | cat`, runPipeline([["yes"], [MISSING], ["cat"]], files));
+    files.close();
+    expect(outcomes(statuses)).toEqual(["signal SIGPIPE", "error ENOENT", "code 0"]);
+    expect(statuses[1]?.pid).toBeNull();
+    expect(files.output()).toBe("");
+  });
+
+  it("reports a missing first command, and the next stage sees end-of-file", async () => {
+    const files = pipelineFiles();
+    const statuses = await finished(`${MISSING} | wc -c`, runPipeline([[MISSING], ["wc", "-c"]], files));
+    files.close();
+    expect(outcomes(statuses)).toEqual(["error ENOENT", "code 0"]);
+    expect(files.output().trim()).toBe("0");
+  });
+});
