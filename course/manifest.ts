@@ -9,10 +9,14 @@ import { chapter as pipes } from "./chapters/03-pipes";
 import { chapter as stdinLines } from "./chapters/04-stdin-lines";
 import { chapter as daemons } from "./chapters/05-daemons";
 import { chapter as clocks } from "./chapters/06-clocks";
+import { chapter as unixSockets } from "./chapters/07-unix-sockets";
+import { chapter as socketpairFdPassing } from "./chapters/08-socketpair-fd-passing";
+import { chapter as fifos } from "./chapters/09-fifos";
+import { chapter as queues } from "./chapters/10-queues";
 
 export type { Chapter, Lab, Task } from "./chapters/types";
 
-export const chapters: Chapter[] = [welcome, processesThreads, forkSemantics, pipes, stdinLines, daemons, clocks];
+export const chapters: Chapter[] = [welcome, processesThreads, forkSemantics, pipes, stdinLines, daemons, clocks, unixSockets, socketpairFdPassing, fifos, queues];
 
 /** `00-welcome`: the lab's folder under labs/ and solutions/. */
 export function labDir(chapter: Chapter): string {

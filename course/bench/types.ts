@@ -4,7 +4,7 @@
 export interface BenchResult {
   /** What was compared, e.g. "lines() vs node:readline, 256 MB". */
   name: string;
-  /** ours / peer, oriented so that bigger is better (e.g. peer time / our time). */
+  /** ours / peer, oriented so that bigger is better (e.g. peer time / our time); NaN when the peer could not be measured (not installed). */
   ratio: number;
   /** The goal for the ratio, e.g. 1.0 for "at least as fast". */
   goal: number;

@@ -79,9 +79,14 @@ function describeExport(checker: ts.TypeChecker, symbol: ts.Symbol): string {
   const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
   const flags = ts.TypeFormatFlags.NoTruncation;
   const parts: string[] = [];
+  // Private and protected members are the implementation's business, not the lab's interface.
+  const isPublic = (p: ts.Symbol): boolean =>
+    !p.name.startsWith("#") &&
+    !(p.declarations ?? []).some((d) => ts.getCombinedModifierFlags(d) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected));
   const members = (type: ts.Type): string =>
     checker
       .getPropertiesOfType(type)
+      .filter(isPublic)
       .map((p) => `${p.name}: ${checker.typeToString(checker.getTypeOfSymbol(p), undefined, flags)}`)
       .sort()
       .join("; ");

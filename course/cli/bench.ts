@@ -19,7 +19,11 @@ async function loadBenchmarks(): Promise<Benchmark[]> {
   return all;
 }
 
+/** A benchmark that could not measure (its peer is not installed) reports a NaN ratio. */
+const skipped = (result: BenchResult): boolean => Number.isNaN(result.ratio);
+
 function report(result: BenchResult): string {
+  if (skipped(result)) return [`${result.name}`, "  skipped", ...result.details.map((d) => `  ${d}`)].join("\n");
   const verdict = result.ratio >= result.goal ? "meets goal" : "BELOW GOAL";
   return [
     `${result.name}`,
@@ -35,10 +39,12 @@ if (benchmarks.length === 0) {
   process.exit(2);
 }
 let below = 0;
+let notMeasured = 0;
 for (const benchmark of benchmarks) {
   console.log(`\n[${benchmark.id}]`);
   const result = await benchmark.run();
   console.log(report(result));
-  if (result.ratio < result.goal) below++;
+  if (skipped(result)) notMeasured++;
+  else if (result.ratio < result.goal) below++;
 }
-console.log(`\nbench: ${benchmarks.length - below} met their goal, ${below} below goal`);
+console.log(`\nbench: ${benchmarks.length - below - notMeasured} met their goal, ${below} below goal, ${notMeasured} skipped`);

@@ -1,0 +1,332 @@
+// Lab 09 tests: the FIFO on disk, the collector, the writer, and both together.
+// Anything that could block (an open() waiting for the other end, a write()
+// to a full FIFO) runs in a child process, so a wrong answer hangs that child
+// (and fails its test), never the test runner.
+import { spawnSync, type ChildProcess } from "node:child_process";
+import { closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { createFifo, NotAFifoError } from "@impl/09-fifos/fifo";
+import { startCollector } from "@impl/09-fifos/collector";
+import {
+  CollectorNotRunningError,
+  openWriter,
+  PIPE_BUF,
+  RecordHasNewlineError,
+  RecordTooLargeError,
+} from "@impl/09-fifos/writer";
+import { impl, rejectionOf, spawnTs, tempDir, waitFor, waitForExit } from "../../../course/testkit";
+
+const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
+const COLLECT = path.join(fixtures, "collect.ts");
+const WRITE_RECORDS = path.join(fixtures, "write-records.ts");
+const FILL = path.join(fixtures, "fill.ts");
+const COLLECTOR_MODULE = impl("09-fifos/collector.ts");
+const WRITER_MODULE = impl("09-fifos/writer.ts");
+
+// ---------------------------------------------------------------- utilities
+
+/** Every line a child prints, as it arrives. */
+function linesOf(child: ChildProcess): string[] {
+  const lines: string[] = [];
+  let pending = "";
+  child.stdout?.setEncoding("utf8");
+  child.stdout?.on("data", (chunk: string) => {
+    pending += chunk;
+    const parts = pending.split("\n");
+    pending = parts.pop() ?? "";
+    lines.push(...parts);
+  });
+  return lines;
+}
+
+interface CollectorProcess {
+  child: ChildProcess;
+  lines: string[];
+  records: () => string[];
+}
+
+/** Start the collector under test in a child with a one-thread libuv threadpool. */
+async function startCollectorProcess(fifo: string, mode?: number): Promise<CollectorProcess> {
+  const args = [COLLECTOR_MODULE, fifo];
+  if (mode !== undefined) args.push(mode.toString(8));
+  const child = spawnTs(COLLECT, args, { env: { ...process.env, UV_THREADPOOL_SIZE: "1" } });
+  const lines = linesOf(child);
+  const records = (): string[] => lines.filter((l) => l.startsWith("rec ")).map((l) => l.slice(4));
+  await waitFor("the collector to print \"ready\" (startCollector() must resolve while no writer has the FIFO open)", () => {
+    const error = lines.find((l) => l.startsWith("error "));
+    if (error) throw new Error(`the collector failed: ${error}`);
+    return lines.includes("ready");
+  });
+  return { child, lines, records };
+}
+
+/** Open the FIFO the way a shell writer would, write, close. */
+function writeRaw(fifo: string, ...chunks: string[]): void {
+  const fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+  try {
+    for (const chunk of chunks) writeSync(fd, chunk);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Everything readable now from a non-blocking read end. */
+function drain(fd: number): Buffer {
+  const chunks: Buffer[] = [];
+  const buffer = Buffer.alloc(65_536);
+  for (;;) {
+    try {
+      const n = readSync(fd, buffer);
+      if (n === 0) break;
+      chunks.push(Buffer.from(buffer.subarray(0, n)));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EAGAIN") break;
+      throw err;
+    }
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The test itself as the reader: a non-blocking read end (never waits). */
+function fifoWithReader(dir: string): { fifo: string; readFd: number } {
+  const fifo = path.join(dir, "log.fifo");
+  const made = spawnSyncMkfifo(fifo);
+  if (!made) throw new Error("mkfifo failed");
+  return { fifo, readFd: openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK) };
+}
+
+/** A FIFO made without the code under test (a short spawnSync, outside any timing-sensitive part). */
+function spawnSyncMkfifo(fifo: string): boolean {
+  return spawnSync("mkfifo", ["-m", "600", fifo]).status === 0;
+}
+
+/** Wait until the collector's timer ticked `n` more times: it has had time to read. */
+async function ticksPass(lines: string[], n: number, what: string): Promise<void> {
+  const start = lines.filter((l) => l === "tick").length;
+  await waitFor(what, () => lines.filter((l) => l === "tick").length >= start + n);
+}
+
+// ---------------------------------------------------------------- tasks
+
+describe("createFifo", () => {
+  it("makes a FIFO (file type p) with exactly the requested permissions, whatever the umask", async () => {
+    const fifo = path.join(tempDir("fifo-"), "log.fifo");
+    await createFifo(fifo, 0o622);
+    const stats = lstatSync(fifo);
+    expect(stats.isFIFO()).toBe(true);
+    expect((stats.mode & 0o777).toString(8)).toBe("622");
+  });
+
+  it("reuses a FIFO that is already there", async () => {
+    const fifo = path.join(tempDir("fifo-"), "log.fifo");
+    await createFifo(fifo, 0o600);
+    await createFifo(fifo, 0o640);
+    const stats = lstatSync(fifo);
+    expect(stats.isFIFO()).toBe(true);
+    expect((stats.mode & 0o777).toString(8)).toBe("640");
+  });
+
+  it("refuses a regular file or a directory with NotAFifoError and leaves it alone", async () => {
+    const dir = tempDir("fifo-");
+    const file = path.join(dir, "notes.txt");
+    writeFileSync(file, "keep me\n");
+    const fileError = await rejectionOf(() => createFifo(file, 0o600));
+    expect(fileError).toBeInstanceOf(NotAFifoError);
+    expect(readFileSync(file, "utf8")).toBe("keep me\n");
+    const sub = path.join(dir, "sub");
+    mkdirSync(sub);
+    expect(await rejectionOf(() => createFifo(sub, 0o600))).toBeInstanceOf(NotAFifoError);
+    expect(lstatSync(sub).isDirectory()).toBe(true);
+  });
+});
+
+describe("collector", () => {
+  it("starts with no writer and keeps the event loop and threadpool free while it waits", async () => {
+    const fifo = path.join(tempDir("fifo-"), "log.fifo");
+    const { lines } = await startCollectorProcess(fifo, 0o620);
+    const readyAt = lines.indexOf("ready");
+    // Each tick needs the (one-thread) threadpool: a read() parked there stops them.
+    await waitFor("3 timer ticks after \"ready\" while the FIFO is empty (a blocked read() or open() stops them)", () =>
+      lines.slice(readyAt).filter((l) => l === "tick").length >= 3,
+    );
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect((lstatSync(fifo).mode & 0o777).toString(8)).toBe("620");
+  });
+
+  it("keeps collecting when writers come and go (no end at the first writer's EOF)", async () => {
+    const fifo = path.join(tempDir("fifo-"), "log.fifo");
+    const { records, lines } = await startCollectorProcess(fifo);
+    writeRaw(fifo, "first writer\n");
+    await waitFor("the first writer's record", () => records().includes('"first writer"'));
+    // The first writer has closed: a collector without its own write end saw EOF.
+    await ticksPass(lines, 3, "the collector to keep running after the first writer left");
+    writeRaw(fifo, "second writer\n");
+    writeRaw(fifo, "third writer\n");
+    await waitFor("the records of the second and third writers", () =>
+      records().includes('"second writer"') && records().includes('"third writer"'),
+    );
+    expect(records()).toEqual(['"first writer"', '"second writer"', '"third writer"']);
+  });
+
+  it("reassembles records that arrive in pieces, and several in one read", async () => {
+    const fifo = path.join(tempDir("fifo-"), "log.fifo");
+    const { records, lines } = await startCollectorProcess(fifo);
+    const fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    try {
+      writeSync(fd, "hel");
+      await ticksPass(lines, 3, "the collector to run on after reading half a record");
+      expect(records()).toEqual([]);
+      writeSync(fd, "lo\nwor");
+      await waitFor("the record \"hello\"", () => records().includes('"hello"'));
+      writeSync(fd, "ld\ncaf\u00e9 \u00e0 la carte\n\nlast\n");
+      await waitFor("the record \"last\"", () => records().includes('"last"'));
+    } finally {
+      closeSync(fd);
+    }
+    expect(records()).toEqual(['"hello"', '"world"', '"café à la carte"', '""', '"last"']);
+  });
+
+  it("close() stops the collector and removes the FIFO", async () => {
+    const fifo = path.join(tempDir("fifo-"), "log.fifo");
+    const { child, lines } = await startCollectorProcess(fifo);
+    child.kill("SIGTERM");
+    const status = await waitForExit(child, "the collector to close and exit after SIGTERM");
+    expect(lines.filter((l) => l.startsWith("error "))).toEqual([]);
+    expect(lines).toContain("closed");
+    expect(status.code).toBe(0);
+    expect(existsSync(fifo)).toBe(false);
+  });
+
+  it("refuses a path that is not a FIFO with NotAFifoError and does not touch it", async () => {
+    const file = path.join(tempDir("fifo-"), "app.log");
+    writeFileSync(file, "precious\n");
+    const error = await rejectionOf(() => startCollector({ path: file, onRecord: () => undefined }));
+    expect(error).toBeInstanceOf(NotAFifoError);
+    expect(readFileSync(file, "utf8")).toBe("precious\n");
+  });
+});
+
+describe("writer", () => {
+  it("fails fast with CollectorNotRunningError when nobody reads (no hang)", async () => {
+    const dir = tempDir("fifo-");
+    const fifo = path.join(dir, "log.fifo");
+    expect(spawnSyncMkfifo(fifo)).toBe(true);
+    const child = spawnTs(WRITE_RECORDS, [WRITER_MODULE, fifo, "1", "1"]);
+    const lines = linesOf(child);
+    const status = await waitForExit(child, "the writer to give up on a FIFO nobody reads (a blocking open() waits forever)");
+    expect(lines[0]).toMatch(/^error CollectorNotRunningError .*collector not running/);
+    expect(status.code).toBe(3);
+  });
+
+  it("treats a missing FIFO as \"collector not running\" and creates no file", async () => {
+    const fifo = path.join(tempDir("fifo-"), "missing.fifo");
+    const error = await rejectionOf(async () => openWriter(fifo));
+    expect(error).toBeInstanceOf(CollectorNotRunningError);
+    expect(existsSync(fifo)).toBe(false);
+  });
+
+  it("writes each record with its newline, whole", async () => {
+    const { fifo, readFd } = fifoWithReader(tempDir("fifo-"));
+    const writer = openWriter(fifo);
+    try {
+      await writer.write("one");
+      await writer.write("x".repeat(PIPE_BUF - 1));
+      expect(drain(readFd).toString()).toBe(`one\n${"x".repeat(PIPE_BUF - 1)}\n`);
+    } finally {
+      writer.close();
+      closeSync(readFd);
+    }
+  });
+
+  it("refuses records that would not be written atomically, counting bytes, and writes nothing", async () => {
+    const { fifo, readFd } = fifoWithReader(tempDir("fifo-"));
+    const writer = openWriter(fifo);
+    try {
+      expect(PIPE_BUF).toBe(4096);
+      expect(await rejectionOf(() => writer.write("x".repeat(PIPE_BUF)))).toBeInstanceOf(RecordTooLargeError);
+      // 2048 characters, 4096 bytes in UTF-8, 4097 with the newline.
+      expect(await rejectionOf(() => writer.write("\u00e9".repeat(2048)))).toBeInstanceOf(RecordTooLargeError);
+      expect(await rejectionOf(() => writer.write("two\nrecords"))).toBeInstanceOf(RecordHasNewlineError);
+      expect(drain(readFd).length).toBe(0);
+    } finally {
+      writer.close();
+      closeSync(readFd);
+    }
+  });
+
+  it("waits while the FIFO is full, writes once there is room, and never half a record", async () => {
+    const { fifo, readFd } = fifoWithReader(tempDir("fifo-"));
+    try {
+      const child = spawnTs(FILL, [WRITER_MODULE, fifo, "60000"]);
+      const lines = linesOf(child);
+      await waitFor("the writer to write 16 records of 4000 bytes", () => lines.length > 0);
+      expect(lines[0]).toBe("filled");
+      // The 17th does not fit: it must wait (not fail with EAGAIN, not write a piece).
+      // One read of exactly the 16 records: the 17th may arrive right after it.
+      const first = Buffer.alloc(16 * 4000);
+      expect(readSync(readFd, first)).toBe(16 * 4000);
+      expect(first.toString()).toBe(`${"r".repeat(3999)}\n`.repeat(16));
+      await waitFor("the 17th record to be written once the reader made room", () => lines.length > 1);
+      expect(lines[1]).toBe("wrote");
+      await waitForExit(child, "the writer to exit");
+      expect(drain(readFd).toString()).toBe(`${"r".repeat(3999)}\n`);
+    } finally {
+      closeSync(readFd);
+    }
+  });
+
+  it("gives up with FifoFullError after fullTimeoutMs when nobody reads", async () => {
+    const { fifo, readFd } = fifoWithReader(tempDir("fifo-"));
+    try {
+      const child = spawnTs(FILL, [WRITER_MODULE, fifo, "300"]);
+      const lines = linesOf(child);
+      const status = await waitForExit(child, "the writer to give up on a FIFO that stays full (a blocking write() waits forever)");
+      expect(lines[0]).toBe("filled");
+      expect(lines[1]).toMatch(/^error FifoFullError /);
+      expect(status.code).toBe(3);
+      expect(drain(readFd).length).toBe(16 * 4000);
+    } finally {
+      closeSync(readFd);
+    }
+  });
+
+  it("reports CollectorNotRunningError (EPIPE) when the reader goes away", async () => {
+    const { fifo, readFd } = fifoWithReader(tempDir("fifo-"));
+    const writer = openWriter(fifo);
+    try {
+      await writer.write("before");
+      closeSync(readFd);
+      expect(await rejectionOf(() => writer.write("after"))).toBeInstanceOf(CollectorNotRunningError);
+    } finally {
+      writer.close();
+    }
+  });
+});
+
+describe("together", () => {
+  it("8 writer processes x 2000 records: every record arrives whole and exactly once", async () => {
+    const fifo = path.join(tempDir("fifo-"), "log.fifo");
+    const { child, records } = await startCollectorProcess(fifo);
+    const WRITERS = 8;
+    const COUNT = 2000;
+    const writers = Array.from({ length: WRITERS }, (_, id) => spawnTs(WRITE_RECORDS, [WRITER_MODULE, fifo, String(id), String(COUNT)]));
+    const outputs = writers.map(linesOf);
+    for (const [id, writer] of writers.entries()) {
+      const status = await waitForExit(writer, `writer ${id} to finish its ${COUNT} records`, 90_000);
+      expect(outputs[id]).toEqual(["done"]);
+      expect(status.code).toBe(0);
+    }
+    await waitFor(`all ${WRITERS * COUNT} records at the collector`, () => records().length >= WRITERS * COUNT, { timeoutMs: 60_000 });
+    const got = records();
+    const bad = got.filter((r) => !r.endsWith(" ok"));
+    expect(bad.slice(0, 5), `${bad.length} records arrived torn or mixed`).toEqual([]);
+    const seen = new Set(got);
+    expect(seen.size, "records that arrived twice").toBe(got.length);
+    expect(got.length).toBe(WRITERS * COUNT);
+    child.kill("SIGTERM");
+    await waitForExit(child, "the collector to exit");
+    expect(existsSync(fifo)).toBe(false);
+  }, 180_000);
+});
