@@ -3,7 +3,7 @@
 // process still carrying it after the run is a straggler: a child the lab code
 // (or a test) never waited for, a daemon that escaped the test-kit's clean-up.
 import { readdirSync, readFileSync } from "node:fs";
-import { isAlive, pidsWithEnv } from "../testkit/processes";
+import { isAlive, pidsWithEnv, signalQuietly, waitUntil } from "../testkit/processes";
 import { RUN_ID_VARIABLE } from "./run-env";
 
 export interface Straggler {
@@ -42,27 +42,9 @@ export function livingGroupMembers(pgid: number): number[] {
   return members;
 }
 
-/** Poll until `done()` or the deadline; SIGKILL takes effect quickly, but not instantly. */
-export async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (!done()) {
-    if (performance.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return true;
-}
-
-function killQuietly(target: number): void {
-  try {
-    process.kill(target, "SIGKILL");
-  } catch {
-    // Already gone.
-  }
-}
-
 /** Kill a whole process group and wait until none of its members is alive. */
 export async function killGroup(pgid: number, timeoutMs = 5_000): Promise<void> {
-  killQuietly(-pgid);
+  signalQuietly(-pgid);
   await waitUntil(() => livingGroupMembers(pgid).length === 0, timeoutMs);
 }
 
@@ -71,7 +53,7 @@ export async function killStragglers(runId: string, timeoutMs = 5_000): Promise<
   const found = pidsWithEnv(RUN_ID_VARIABLE, runId).filter(isAlive);
   // Name them before killing: a dead process has no command line.
   const stragglers = found.map((pid) => ({ pid, command: commandOf(pid) || "(exited while being named)" }));
-  for (const { pid } of stragglers) killQuietly(pid);
+  for (const { pid } of stragglers) signalQuietly(pid);
   await waitUntil(() => !found.some(isAlive), timeoutMs);
   return stragglers;
 }

@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { Dealer, Subscriber } from "zeromq";
 import { courseRoot } from "../impl";
+import { signalQuietly } from "../testkit/processes";
 import { decode, encode, newMessage, type Message } from "./protocol";
 
 export const LAUNCHER = path.join(courseRoot, "course", "kernel", "launch.cjs");
@@ -163,7 +164,7 @@ export class Kernel {
 
   /** SIGINT the kernel's process group: tslab's interrupt. */
   interrupt(): void {
-    signalGroup(this.pid, "SIGINT");
+    signalQuietly(-this.pid, "SIGINT");
   }
 
   /** Ask the kernel to shut down, then make sure its whole process group is gone. */
@@ -173,22 +174,14 @@ export class Kernel {
       await Promise.race([this.exited, delay(graceMs)]);
     }
     // Whatever the notebook left in the kernel's group goes too.
-    signalGroup(this.pid, "SIGTERM");
+    signalQuietly(-this.pid, "SIGTERM");
     await Promise.race([this.exited, delay(graceMs)]);
-    signalGroup(this.pid, "SIGKILL");
+    signalQuietly(-this.pid, "SIGKILL");
     this.forget();
     this.shell.close();
     this.control.close();
     this.iopub.close();
     rmSync(this.tempDir, { recursive: true, force: true });
-  }
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group is already gone.
   }
 }
 

@@ -87,12 +87,23 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-function killQuietly(target: number): void {
+/** Send a signal to a pid (or, negative, a process group) that may already be gone. */
+export function signalQuietly(target: number, signal: NodeJS.Signals = "SIGKILL"): void {
   try {
-    process.kill(target, "SIGKILL");
+    process.kill(target, signal);
   } catch {
     // Already gone.
   }
+}
+
+/** Poll until `done()` or the deadline; true when done. SIGKILL takes effect quickly, but not instantly. */
+export async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (!done()) {
+    if (performance.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return true;
 }
 
 /**
@@ -102,15 +113,12 @@ function killQuietly(target: number): void {
 export async function killTestProcesses(mark: string | undefined): Promise<number[]> {
   const victims = new Set<number>(pids);
   if (mark) for (const pid of pidsWithEnv(TEST_MARK_VARIABLE, mark)) victims.add(pid);
-  for (const pgid of groups) killQuietly(-pgid);
+  for (const pgid of groups) signalQuietly(-pgid);
   const alive = [...victims].filter(isAlive);
-  for (const pid of alive) killQuietly(pid);
+  for (const pid of alive) signalQuietly(pid);
   groups.clear();
   pids.clear();
   // SIGKILL cannot be caught, but the kernel needs a moment to tear a process down.
-  const deadline = performance.now() + 5_000;
-  while (alive.some(isAlive) && performance.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await waitUntil(() => !alive.some(isAlive), 5_000);
   return alive;
 }
