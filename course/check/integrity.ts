@@ -52,10 +52,23 @@ function checkLab(chapter: Chapter): string[] {
   for (const file of lab.files) {
     const starter = path.join(courseRoot, "labs", dir, file);
     const solution = path.join(courseRoot, "solutions", dir, file);
-    if (!existsSync(starter)) problems.push(`labs/${dir}/${file}: missing starter`);
-    else todos += (readFileSync(starter, "utf8").match(/\bTODO\b/g) ?? []).length;
-    if (!existsSync(solution)) problems.push(`solutions/${dir}/${file}: missing solution`);
-    else if (/\bTODO\b/.test(readFileSync(solution, "utf8"))) problems.push(`solutions/${dir}/${file}: a solution must not contain TODO`);
+    const starterText = existsSync(starter) ? readFileSync(starter, "utf8") : undefined;
+    const solutionText = existsSync(solution) ? readFileSync(solution, "utf8") : undefined;
+    const starterTodos = (starterText?.match(/\bTODO\b/g) ?? []).length;
+    todos += starterTodos;
+    if (starterText === undefined) problems.push(`labs/${dir}/${file}: missing starter`);
+    if (solutionText === undefined) problems.push(`solutions/${dir}/${file}: missing solution`);
+    else if (/\bTODO\b/.test(solutionText)) problems.push(`solutions/${dir}/${file}: a solution must not contain TODO`);
+    // A file with no TODO is given to the learner whole: its two copies must not drift apart.
+    if (starterText !== undefined && solutionText !== undefined && starterTodos === 0 && starterText !== solutionText) {
+      problems.push(`labs/${dir}/${file}: a given file (no TODO) must be identical to solutions/${dir}/${file}`);
+    }
+  }
+  // Every module of the lab must be listed: reset restores and the export check compares only those.
+  const labFolder = path.join(courseRoot, "labs", dir);
+  const onDisk = existsSync(labFolder) ? readdirSync(labFolder).filter((f) => f.endsWith(".ts")) : [];
+  for (const file of onDisk.filter((f) => !lab.files.includes(f))) {
+    problems.push(`labs/${dir}/${file}: not in the manifest's lab.files (course/chapters/${dir}.ts)`);
   }
   if (lab.files.length > 0 && todos === 0) problems.push(`labs/${dir}: the starter files contain no TODO`);
   return problems;
