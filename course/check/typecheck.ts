@@ -18,7 +18,7 @@ export function projectTypeErrors(): string[] {
   return (result.stdout + result.stderr).split("\n").filter((line) => line.trim() !== "");
 }
 
-/** Every non-test `.ts` file under labs/ and solutions/: what notebooks may import. */
+/** Every non-test `.ts` file under labs/, solutions/ and course/notebook-kit/: what notebooks may import. */
 export function notebookImportable(): string[] {
   const files: string[] = [];
   const walk = (dir: string): void => {
@@ -28,7 +28,7 @@ export function notebookImportable(): string[] {
       else if (entry.isFile() && entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts")) files.push(full);
     }
   };
-  for (const top of ["labs", "solutions"]) walk(path.join(courseRoot, top));
+  for (const top of ["labs", "solutions", "course/notebook-kit"]) walk(path.join(courseRoot, top));
   return files;
 }
 
