@@ -1,6 +1,7 @@
 // Helpers that notebooks import: plumbing that is not the lesson, so that cells stay short.
 // None of this is a lab's answer. tslab compiles this file with TypeScript 5.0 into CommonJS:
 // no `import.meta`, no top-level `await`, nothing newer than TS 5.0 (npm test checks).
+// Import it as "./course/notebook-kit/index": tslab does not resolve a folder to its index.ts.
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
 import { accessSync, constants, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
@@ -68,7 +69,8 @@ export function run(command: string, args: readonly string[] = [], options: Spaw
 }
 
 /**
- * Poll `probe` until it returns something other than undefined, null or false, and return it.
+ * Poll `probe` until it returns something other than undefined, null or false, and return it
+ * (an empty string or 0 counts as an answer: return false to keep waiting).
  * For state that has no event (a /proc field changing, a file appearing). Fails after
  * `timeoutMs` with a message that says what never happened, never hangs a notebook.
  */
