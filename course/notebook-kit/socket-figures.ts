@@ -55,7 +55,7 @@ const sizeLabel = (bytes: number): string =>
 export function throughputBySize(title: string, points: readonly SizePoint[], unit = "MiB/s"): string {
   const names = Object.keys(points[0]?.values ?? {});
   const all = points.flatMap((point) => Object.values(point.values)).filter((v) => v > 0);
-  const width = 720, height = 360, left = 70, right = 120, top = 50, bottom = 50;
+  const width = 720, height = 380, left = 70, right = 120, top = 72, bottom = 50;
   const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...all))));
   const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...all))));
   const sizes = points.map((point) => point.size);
@@ -83,13 +83,13 @@ export function throughputBySize(title: string, points: readonly SizePoint[], un
   const ratios = names.length >= 2
     ? points.map((point) => {
       const ratio = (point.values[names[0]!] ?? 0) / (point.values[names[1]!] ?? 1);
-      return `<text x="${x(point.size)}" y="${top - 8}" text-anchor="middle" font-size="11">${ratio.toFixed(2)}x</text>`;
+      return `<text x="${x(point.size)}" y="${top - 16}" text-anchor="middle" font-size="11">${ratio.toFixed(2)}x</text>`;
     })
     : [];
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<text x="${left}" y="16" font-size="13" font-weight="bold">${escape(title)}</text>`,
-    names.length >= 2 ? `<text x="${left}" y="32" font-size="11" fill="#444">${escape(`${names[0]} / ${names[1]} at each size:`)}</text>` : "",
+    names.length >= 2 ? `<text x="${left}" y="36" font-size="11" fill="#444">${escape(`${names[0]} / ${names[1]} at each size:`)}</text>` : "",
     ...grid,
     `<text x="14" y="${(top + height - bottom) / 2}" transform="rotate(-90 14 ${(top + height - bottom) / 2})" text-anchor="middle">${escape(unit)} (log scale)</text>`,
     `<text x="${(left + width - right) / 2}" y="${height - 10}" text-anchor="middle">bytes per write (log scale)</text>`,
