@@ -149,13 +149,12 @@ export async function tryLab<T>(lab: string, body: () => T | Promise<T>, whenFin
 /**
  * The second half of a predict-then-run exercise: print the learner's prediction beside what the
  * cell measured, and whether it held (`held` is computed by the cell: an exact match, a range, a
- * sign). Returns `held`. A headless run with the default prediction prints either outcome.
+ * sign). A headless run with the default prediction prints either outcome.
  */
-export function checkPrediction(question: string, predicted: unknown, measured: unknown, held: boolean): boolean {
+export function checkPrediction(question: string, predicted: unknown, measured: unknown, held: boolean): void {
   const show = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : String(value));
   console.log(question);
   console.log(`  you predicted: ${show(predicted)}`);
   console.log(`  measured:      ${show(measured)}`);
   console.log(held ? "  -> your prediction held." : "  -> your prediction did not hold; the text below says why.");
-  return held;
 }
