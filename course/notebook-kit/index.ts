@@ -158,3 +158,25 @@ export function checkPrediction(question: string, predicted: unknown, measured: 
   console.log(`  measured:      ${show(measured)}`);
   console.log(held ? "  -> your prediction held." : "  -> your prediction did not hold; the text below says why.");
 }
+
+/**
+ * Wait until process `pid` runs `command` (its comm says so: it has exec'd) and sleeps in the
+ * kernel function that `wchanPattern` matches, e.g. /pipe|fifo|partner/ for a reader waiting for
+ * a pipe. State S alone is not proof: a process also sleeps on its way there. On a kernel that
+ * hides wchan ("0" or empty), state S is taken as enough.
+ */
+export function waitUntilSleepingIn(pid: number, command: string, wchanPattern: RegExp, what: string, timeoutMs = 15_000): Promise<TaskState> {
+  return waitUntil(`${command} (pid ${pid}) to ${what}`, () => {
+    let comm: string;
+    try {
+      comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+    } catch {
+      throw new Error(`process ${pid} exited while we waited for it to ${what}`);
+    }
+    if (comm !== command.slice(0, 15)) return null; // not exec'd yet
+    const s = taskState(pid);
+    if (s === null || s.state !== "S") return null;
+    const hidden = s.wchan === "" || s.wchan === "0";
+    return hidden || wchanPattern.test(s.wchan) ? s : null;
+  }, { timeoutMs });
+}
