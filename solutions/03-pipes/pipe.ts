@@ -3,12 +3,16 @@
 // (Given: this module is not a task of the lab.)
 //
 // spawn's "pipe" stdio makes a socketpair, not a pipe, and the two differ
-// where a pipeline cares: a writer whose reader closed with unread data gets
-// ECONNRESET from a socket (an error it must handle) but SIGPIPE from a pipe
-// (which kills it quietly, the way `yes | head -1` needs). So we make a pipe
-// the other way the kernel offers: a FIFO is a pipe with a name. Create one,
-// open its two ends, remove the name, and what remains is a pipe that only
-// these two descriptors reach.
+// where a pipeline cares: the end, when the reader goes away. A pipe's
+// writer then always gets EPIPE and SIGPIPE, which kills it quietly, the way
+// `yes | head -1` needs (pipe(7)). A socket's writer gets the same only if
+// it is not blocked at that moment; a writer blocked in write() on a full
+// socket (unread data left in it) wakes up with ECONNRESET instead, an error
+// it must handle (`yes` prints it and exits 1). So over a socketpair, how a
+// pipeline ends would depend on timing (notebook 03 shows both cases). We
+// make a pipe the other way the kernel offers: a FIFO is a pipe with a name.
+// Create one, open its two ends, remove the name, and what remains is a pipe
+// that only these two descriptors reach.
 import { execFileSync } from "node:child_process";
 import { closeSync, constants, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
