@@ -3,7 +3,7 @@
 // no `import.meta`, no top-level `await`, nothing newer than TS 5.0 (npm test checks).
 // Import it as "./course/notebook-kit/index": tslab does not resolve a folder to its index.ts.
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
-import { accessSync, constants, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -159,30 +159,4 @@ export function checkPrediction(question: string, predicted: unknown, measured: 
   console.log(`  you predicted: ${show(predicted)}`);
   console.log(`  measured:      ${show(measured)}`);
   console.log(held ? "  -> your prediction held." : "  -> your prediction did not hold; the text below says why.");
-}
-
-/**
- * Wait until process `pid` runs `command` (its comm says so: it has exec'd) and sleeps in the
- * kernel function that `wchanPattern` matches, e.g. /pipe|fifo|partner/ for a reader waiting for
- * a pipe. State S alone is not proof: a process also sleeps on its way there, and a task caught
- * between "going to sleep" and "asleep" shows S with wchan 0. Only on a kernel that hides wchan
- * from us (no sleeping thread of this process shows one) is state S taken as enough.
- */
-export function waitUntilSleepingIn(pid: number, command: string, wchanPattern: RegExp, what: string, timeoutMs = 15_000): Promise<TaskState> {
-  const wchanVisible = readdirSync("/proc/self/task").some((tid) => {
-    const s = taskState(process.pid, Number(tid));
-    return s !== null && s.state === "S" && s.wchan !== "" && s.wchan !== "0";
-  });
-  return waitUntil(`${command} (pid ${pid}) to ${what}`, () => {
-    let comm: string;
-    try {
-      comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-    } catch {
-      throw new Error(`process ${pid} exited while we waited for it to ${what}`);
-    }
-    if (comm !== command.slice(0, 15)) return null; // not exec'd yet
-    const s = taskState(pid);
-    if (s === null || s.state !== "S") return null;
-    return wchanVisible ? (wchanPattern.test(s.wchan) ? s : null) : s;
-  }, { timeoutMs });
 }

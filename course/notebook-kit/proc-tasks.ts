@@ -56,23 +56,48 @@ export function syscallOf(pid: number): string | null {
 
 export interface BlockedEvidence {
   state: TaskState;
-  /** What showed it: "wchan wait_for_partner" or "syscall openat (wchan hidden)". */
+  /** What showed it: "wchan wait_for_partner", "syscall openat (wchan hidden)" or "state S (this kernel hides wchan)". */
   evidence: string;
+}
+
+/** Does this kernel show us wchan at all? Some sleeping thread of our own always sleeps somewhere named. */
+function wchanShown(): boolean {
+  return readdirSync("/proc/self/task").some((tid) => {
+    const s = taskState(process.pid, Number(tid));
+    return s !== null && s.state === "S" && s.wchan !== "" && s.wchan !== "0";
+  });
+}
+
+export interface SleepWanted {
+  /** The kernel function the task must sleep in, e.g. /pipe|fifo/ for a reader waiting on a pipe. */
+  wchan: RegExp;
+  /** Where wchan is hidden: the system call it must be in ("read", "write", "openat"). */
+  syscall?: string;
+  /** The program it must be running (its comm), so a child that has not exec'd yet does not count. */
+  command?: string;
 }
 
 /**
  * Wait until process `pid` sleeps (state S or D) inside a specific kernel wait: its wchan matches
- * `wchan`, or, on kernels that hide wchan, /proc/<pid>/syscall names `syscall`. A Node process
- * that is only idle in its event loop also sleeps (in epoll_wait), so state S alone proves nothing.
+ * `want.wchan`, or, where this task's wchan is hidden, /proc/<pid>/syscall names `want.syscall`. A
+ * Node process that is only idle in its event loop also sleeps (in epoll_wait), and a task caught
+ * between "going to sleep" and "asleep" shows S with wchan 0, so state S alone proves nothing; only
+ * on a kernel that hides wchan from us altogether is it taken as enough.
  */
-export function waitUntilSleepingIn(pid: number, what: string, want: { wchan: RegExp; syscall: string }, timeoutMs = 15_000): Promise<BlockedEvidence> {
+export function waitUntilSleepingIn(pid: number, what: string, want: SleepWanted, timeoutMs = 15_000): Promise<BlockedEvidence> {
+  const wchanVisible = wchanShown();
   return waitUntil(`process ${pid} to sleep in ${what}`, () => {
+    if (want.command !== undefined && commOf(pid) !== want.command.slice(0, 15)) {
+      if (commOf(pid) === null) throw new Error(`process ${pid} exited while we waited for it to sleep in ${what}`);
+      return null; // not exec'd yet
+    }
     const state = taskState(pid);
     if (state === null) throw new Error(`process ${pid} exited while we waited for it to sleep in ${what}`);
     if (state.state !== "S" && state.state !== "D") return null;
     if (want.wchan.test(state.wchan)) return { state, evidence: `wchan ${state.wchan}` };
     const hidden = state.wchan === "" || state.wchan === "0";
-    if (hidden && syscallOf(pid) === want.syscall) return { state, evidence: `syscall ${want.syscall} (wchan hidden)` };
+    if (hidden && want.syscall !== undefined && syscallOf(pid) === want.syscall) return { state, evidence: `syscall ${want.syscall} (wchan hidden)` };
+    if (hidden && !wchanVisible) return { state, evidence: "state S (this kernel hides wchan)" };
     return null;
   }, { timeoutMs });
 }
