@@ -5,6 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { courseRoot } from "../impl";
+import { chapters } from "../manifest";
+import { formatHint } from "../grader/hints";
 
 const tsx = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");
 let scratch: string;
@@ -37,20 +39,38 @@ describe("npm start", () => {
 });
 
 describe("npm run hint", () => {
-  it("prints hint n of the lab, and refuses a number out of range with the valid range", () => {
-    const ok = run("hint.ts", ["00", "2"]);
+  it("prints hint n of a task named by id or number, and refuses a number out of range with the valid range", () => {
+    const ok = run("hint.ts", ["00", "parseStat", "2"]);
     expect(ok.code).toBe(0);
-    expect(ok.out).toMatch(/2 of 4/);
-    const bad = run("hint.ts", ["00", "9"]);
+    expect(ok.out).toMatch(/^Hint 2 of 3 for 00-welcome, task parseStat: Parse a \/proc\/<pid>\/stat line/);
+    const byNumber = run("hint.ts", ["00", "2", "1"]);
+    expect(byNumber.code).toBe(0);
+    expect(byNumber.out).toMatch(/^Hint 1 of 3 for 00-welcome, task readStat:/);
+    const bad = run("hint.ts", ["00", "parseStat", "9"]);
     expect(bad.code).toBe(2);
-    expect(bad.out).toMatch(/hints 1 to 4/);
+    expect(bad.out).toMatch(/task parseStat of lab 00-welcome has hints 1 to 3/i);
   });
 
-  it("names the labs when the lab is unknown", () => {
+  it("names the tasks when the task is unknown, and the labs when the lab is", () => {
+    const task = run("hint.ts", ["00", "parse"]);
+    expect(task.code).toBe(2);
+    expect(task.out).toMatch(/no task called "parse"/);
+    expect(task.out).toMatch(/1 {2}parseStat\s+Parse a stat line\n {2}2 {2}readStat/);
     const { code, out } = run("hint.ts", ["42"]);
     expect(code).toBe(2);
     expect(out).toMatch(/no lab called "42"/);
     expect(out).toMatch(/00-welcome/);
+  });
+
+  it("every task of every lab has hints that fit 80 columns when printed", () => {
+    for (const chapter of chapters) {
+      for (const task of chapter.lab.tasks) {
+        task.hints.forEach((_, i) => {
+          const text = formatHint(chapter, { task, n: i + 1, total: task.hints.length, text: task.hints[i] ?? "" }, 80);
+          for (const line of text.split("\n")) expect(line.length, `${chapter.number} ${task.id} hint ${i + 1}: ${line}`).toBeLessThanOrEqual(80);
+        });
+      }
+    }
   });
 });
 
