@@ -49,8 +49,9 @@ function summary(outcome: TestOutcome, width: number): string {
   if (first === "") return cut(outcome.name, width);
   const whole = `${outcome.name}: ${first}`;
   if (whole.length <= width) return whole;
-  const name = cut(outcome.name, Math.max(Math.floor(width * 0.55), width - first.length - 2));
-  return cut(`${name}: ${first}`, width);
+  // The message says what went wrong: it may take up to 60% of the line.
+  const room = Math.min(first.length, Math.max(Math.floor(width * 0.6), width - outcome.name.length - 2));
+  return `${cut(outcome.name, width - room - 2)}: ${cut(first, room)}`;
 }
 
 function taskOf(chapter: Chapter, outcome: TestOutcome | undefined): Task | undefined {

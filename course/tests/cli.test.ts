@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { parse as parseJUnit } from "junit2json";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { courseRoot } from "../impl";
 import { chapters } from "../manifest";
@@ -71,6 +72,28 @@ describe("npm run hint", () => {
         });
       }
     }
+  });
+});
+
+describe("npm run grade", () => {
+  it("--task runs one task's tests (by number too) and writes them as JUnit XML", async () => {
+    const junit = path.join(scratch, "junit.xml");
+    const { code, out } = run("grade.ts", ["00", "--task", "2", "--junit", junit], { ...process.env, NO_COLOR: "1" });
+    expect(code).toBe(1);
+    expect(out).toMatch(/✗ Read a live process's stat\s+0\/4\s+0\/4\n\s+task readStat only\s+0\/4\s+0\/4/);
+    expect(out).not.toMatch(/Parse a stat line|parseStat >/);
+    expect(out).toContain("Only task readStat ran.");
+    const parsed = (await parseJUnit(readFileSync(junit, "utf8"))) as { testsuite?: { testcase?: { classname?: string; failure?: unknown[] }[] }[] };
+    const cases = parsed.testsuite?.[0]?.testcase ?? [];
+    expect(cases.map((c) => c.classname)).toEqual(["readStat", "readStat", "readStat", "readStat"]);
+    expect(cases.every((c) => (c.failure?.length ?? 0) === 1)).toBe(true);
+  });
+
+  it("refuses an unknown task with the lab's tasks, exit 2, before running anything", () => {
+    const { code, out } = run("grade.ts", ["00", "--task", "parse"]);
+    expect(code).toBe(2);
+    expect(out).toMatch(/Lab 00-welcome has no task called "parse"\. Its tasks are:\n {2}1 {2}parseStat .*\n {2}2 {2}readStat/);
+    expect(out).not.toMatch(/grading|Total/);
   });
 });
 
