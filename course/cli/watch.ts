@@ -9,12 +9,12 @@ import { chapters, labDir, type Chapter, type Task } from "../manifest";
 import { chapterArg, parseCommandLine, secondsArg, taskArg, usageError } from "../grader/cli-args";
 import { watchScreen } from "../grader/explain";
 import { gradeLab, hasLab, type LabGrade } from "../grader/grade-lab";
-import { formatHint, hintCommand, markHintSeen, nextHint } from "../grader/hints";
+import { formatHint, hintNumber, markHintSeen, nextHint } from "../grader/hints";
 import { labFolder } from "../grader/lab-files";
 import { lastGrade, rememberGrade } from "../grader/lab-status";
 import { failures } from "../grader/score";
 import { readSnapshot, type Snapshot } from "../grader/snapshot";
-import { cut, styleFor, textWidth } from "../grader/style";
+import { styleFor, textWidth } from "../grader/style";
 
 const USAGE = `Usage: npm run watch [-- <lab>] [--task <task>] [--time-limit <seconds>]
 
@@ -153,20 +153,27 @@ function stuckTask(chapter: Chapter): Task | undefined {
   return chapter.lab.tasks.find((task) => task.id === failing) ?? focus ?? chapter.lab.tasks.find((task) => nextHint(chapter, task) !== undefined);
 }
 
+/** Per task, the hint shown last by h once all had been seen: h then goes round them again. */
+const reshown = new Map<string, number>();
+
 /** h: the next hint of the task that fails, in the panel under the table (the previous hint goes). */
 function showHint(chapter: Chapter): void {
-  const task = stuckTask(chapter);
+  const task = stuckTask(chapter) ?? chapter.lab.tasks[0];
   const width = textWidth();
-  if (!task) {
-    panel = [`You have seen every hint of ${labDir(chapter)}; \`npm run hint -- ${chapter.number} <task> <n>\` shows one again.`];
+  if (!task || task.hints.length === 0) {
+    panel = [`Lab ${labDir(chapter)} has no hints${task ? ` for task ${task.id}` : ""}.`];
   } else {
-    const hint = nextHint(chapter, task);
-    if (!hint) {
-      panel = [cut(`You have seen all ${task.hints.length} hints for task ${task.id}.`, width), cut(`\`${hintCommand(chapter, task)} <n>\` shows one again.`, width)];
-    } else {
+    let hint = nextHint(chapter, task);
+    if (hint) {
       markHintSeen(chapter, task, hint.n);
-      panel = formatHint(chapter, hint, width, "press h again").split("\n");
+    } else {
+      // Every hint was seen (here or with npm run hint): go round them again.
+      const key = `${labDir(chapter)}/${task.id}`;
+      const n = ((reshown.get(key) ?? 0) % task.hints.length) + 1;
+      reshown.set(key, n);
+      hint = hintNumber(task, n);
     }
+    panel = hint ? formatHint(chapter, hint, width, "Press h again").split("\n") : [];
   }
   if (shown) redraw();
   else console.log(`\n${panel.join("\n")}`);

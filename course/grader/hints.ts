@@ -73,8 +73,8 @@ export function wrap(text: string, width: number, prefix = ""): string {
 
 /**
  * A hint as printed: which task and which hint, the text wrapped to `width`,
- * and what to do next (`again` says how, in the tool that shows it: a command,
- * or "press h"). Call after markHintSeen.
+ * and what to do next: the hint command, or `again` ("Press h again") in a tool
+ * with keys. Call after markHintSeen.
  */
 export function formatHint(chapter: Chapter, choice: HintChoice, width: number, again?: string): string {
   const { task } = choice;
@@ -86,7 +86,10 @@ export function formatHint(chapter: Chapter, choice: HintChoice, width: number, 
   ];
   const following = nextHint(chapter, task);
   if (following) {
-    lines.push(wrap(`Still stuck? ${again ?? `\`${hintCommand(chapter, task)}\``} shows hint ${following.n} of ${following.total}.`, width));
+    const how = again === undefined ? `\`${hintCommand(chapter, task)}\` shows` : `${again} for`;
+    lines.push(wrap(`Still stuck? ${how} hint ${following.n} of ${following.total}.`, width));
+  } else if (again !== undefined) {
+    lines.push(wrap(`You have seen every hint of this task. ${again} to see them again.`, width));
   } else {
     lines.push(wrap(`That was this task's last hint. See any again with \`${hintCommand(chapter, task)} <n>\` (1-${choice.total}).`, width));
   }

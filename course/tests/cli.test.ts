@@ -1,5 +1,5 @@
 // The learner-facing commands, run as a learner runs them: exit codes and messages.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -94,6 +94,59 @@ describe("npm run grade", () => {
     expect(code).toBe(2);
     expect(out).toMatch(/Lab 00-welcome has no task called "parse"\. Its tasks are:\n {2}1 {2}parseStat .*\n {2}2 {2}readStat/);
     expect(out).not.toMatch(/grading|Total/);
+  });
+});
+
+describe("npm run watch", () => {
+  it("in a terminal, h shows the failing task's next hint and l the labs with their points, in place of each other", async () => {
+    // `script` gives watch a terminal (a pty), so that its keys work; what we type goes through it.
+    const command = `${process.execPath} ${tsx} ${path.join(courseRoot, "course", "cli", "watch.ts")} 00`;
+    const child = spawn("script", ["-qfec", command, "/dev/null"], { cwd: courseRoot, env: { ...process.env, NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"] });
+    let output = "";
+    const waiters: { text: RegExp; from: number; resolve: () => void }[] = [];
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+      for (const waiter of [...waiters]) {
+        if (waiter.text.test(output.slice(waiter.from))) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve();
+        }
+      }
+    });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const sawAfter = (text: RegExp, from: number): Promise<void> =>
+      new Promise((resolve, reject) => {
+        if (text.test(output.slice(from))) return resolve();
+        waiters.push({ text, from, resolve });
+        void exited.then(() => reject(new Error(`watch exited before printing ${text}; it printed:\n${output}`)));
+      });
+    try {
+      await sawAfter(/Keys: h hint/, 0);
+      let from = output.length;
+      child.stdin.write("h");
+      await sawAfter(/Hint \d of 3 for 00-welcome, task parseStat[^]*Keys: h hint/, from);
+      from = output.length;
+      child.stdin.write("h");
+      await sawAfter(/Hint \d of 3 for 00-welcome, task parseStat[^]*Keys: h hint/, from);
+      from = output.length;
+      child.stdin.write("l");
+      await sawAfter(/Labs \(points[^]*Keys: h hint/, from);
+      child.stdin.write("q");
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill();
+    }
+    const screens = output.split("\u001b[2J\u001b[H").slice(1).map((screen) => screen.replace(/\r/g, ""));
+    expect(screens.length).toBe(4); // the grade, two hints, the list: each drawn in place of the one before
+    for (const screen of screens) {
+      expect(screen).toContain("Stuck on parseStat? press h for a hint on parseStat");
+      expect(screen.match(/^Hint \d of/gm)?.length ?? 0).toBeLessThanOrEqual(1);
+      for (const line of screen.split("\n")) expect(line.length, line).toBeLessThanOrEqual(80);
+    }
+    expect(screens[1]).not.toBe(screens[2]);
+    expect(screens[3]).not.toMatch(/^Hint /m);
+    expect(screens[3]).toMatch(/^ {2}00-welcome +✗ +0\/10 points .* ← watching$/m);
+    expect(output).not.toMatch(/npm run hint -- 00"?$/m);
   });
 });
 

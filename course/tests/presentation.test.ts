@@ -231,7 +231,7 @@ describe("the grade as shown", () => {
           typeProblems: [{ file: `labs/${labDir(lab)}/x.ts`, line: 1, column: 1, message: `TS2322: ${"Type 'string' is not assignable to type 'number'. ".repeat(3)}` }],
           modifiedTests: [{ file: "tests/x.test.ts", change: "changed" }],
         });
-        const panel = formatHint(lab, { task: tasks[0] ?? findTask(lab, "1"), n: 1, total: tasks[0]?.hints.length ?? 1, text: tasks[0]?.hints[0] ?? "" }, 80, "press h again").split("\n");
+        const panel = formatHint(lab, { task: tasks[0] ?? findTask(lab, "1"), n: 1, total: tasks[0]?.hints.length ?? 1, text: tasks[0]?.hints[0] ?? "" }, 80, "Press h again").split("\n");
         for (const style of [plain, coloured]) {
           const screens = [labReport(g, style, { width: 80 }), watchScreen(g, style, { width: 80, keys: true, panel, gradedAt: new Date() })];
           for (const line of screens.flat()) expect(visibleLength(line), `${labDir(lab)}: ${line}`).toBeLessThanOrEqual(80);
