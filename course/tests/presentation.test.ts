@@ -3,7 +3,7 @@
 // listed and the first in full, failure messages in plain words, uncaught
 // errors blamed on a test, 80 columns for every lab in grade and in watch,
 // type errors with file:line, and JUnit XML read back by a real JUnit parser.
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseJUnit } from "junit2json";
 import { afterAll, describe, expect, it } from "vitest";
@@ -16,7 +16,7 @@ import type { LabGrade } from "../grader/grade-lab";
 import { formatHint } from "../grader/hints";
 import { buildJUnit } from "../grader/junit";
 import { buildOutcomes, type TestOutcome } from "../grader/outcomes";
-import type { LabRun } from "../grader/run-lab";
+import { runLab, type LabRun } from "../grader/run-lab";
 import { firstFailure, partialPoints, scoreLab } from "../grader/score";
 import { styleFor, visibleLength, type Style } from "../grader/style";
 import { typeCheckFiles } from "../grader/typecheck";
@@ -141,6 +141,31 @@ describe("outcomes from vitest's events", () => {
     expect(text).not.toMatch(/outside any task/);
     expect(text).toMatch(/✗ \(an error thrown outside ev.*: an error nothing caught/);
     expect(text).toMatch(/First, in full: \(an error thrown outside every test\)\n\s+an error nothing caught, thrown while no test/);
+  });
+});
+
+describe("an uncaught error in a real run", () => {
+  const scratch = path.join(".course", "grader-fixtures", `uncaught-${process.pid}`);
+  afterAll(() => rmSync(path.join(courseRoot, scratch), { recursive: true, force: true }));
+
+  it("fails the test that caused it, with the error, and leaves the others alone", async () => {
+    mkdirSync(path.join(courseRoot, scratch, "tests"), { recursive: true });
+    copyFileSync(path.join(courseRoot, "course/tests/fixtures/uncaught/tests/leaks.fixture.ts"), path.join(courseRoot, scratch, "tests", "leaks.test.ts"));
+    const chapter: Chapter = {
+      number: "99",
+      slug: "uncaught",
+      title: "fixture: uncaught",
+      summary: "",
+      lab: { files: [], tasks: [{ id: "leaks", title: "leaks", short: "leaks", points: 3, hints: [] }] },
+    };
+    const run = await runLab(chapter, { impl: "labs", testsDir: `${scratch}/tests` });
+    expect(run.outcomes.map(({ name, state }) => ({ name, state }))).toEqual([
+      { name: "leaks > passes before", state: "pass" },
+      { name: "leaks > leaves an 'error' event nobody listens for", state: "fail" },
+      { name: "leaks > passes after", state: "pass" },
+    ]);
+    expect(run.outcomes[1]?.message).toMatch(/^an error nothing caught, thrown while this test ran: .*write EPIPE/);
+    expect(scoreLab(chapter, run)).toMatchObject({ earned: 2, possible: 3, complete: false });
   });
 });
 
