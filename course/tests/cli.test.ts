@@ -147,6 +147,11 @@ describe("npm run watch", () => {
     expect(screens[3]).not.toMatch(/^Hint /m);
     expect(screens[3]).toMatch(/^ {2}00-welcome +✗ +0\/10 points .* ← watching$/m);
     expect(output).not.toMatch(/npm run hint -- 00"?$/m);
+
+    // The grade watch just made is remembered: a hint with no task is for the task that failed first.
+    const hint = run("hint.ts", ["00"]);
+    expect(hint.code).toBe(0);
+    expect(hint.out).toMatch(/^Task parseStat: the first task that failed in your last grade\.\n\n(Hint \d of 3 for 00-welcome, task parseStat|You have seen all 3 hints for task parseStat)/);
   });
 });
 
