@@ -127,7 +127,7 @@ function location(error: ErrorLike, courseRoot: string): string | undefined {
   return undefined;
 }
 
-/** Classify a failed test's first error and describe it in a few lines. */
+/** Classify a failed test's first error and describe it: the whole message, an errno's meaning, the diff, where. */
 export function explainFailure(error: ErrorLike | undefined, courseRoot: string): { state: OutcomeState; message: string } {
   if (!error) return { state: "fail", message: "the test failed without an error message" };
   const message = text(error.message);
@@ -154,7 +154,8 @@ export function explainFailure(error: ErrorLike | undefined, courseRoot: string)
   const where = location(error, courseRoot);
   // An error the test's own code raised (it opens, connects, spawns to check
   // the lab's work) is about what the lab's code did just before.
-  if (where && /\/tests\//.test(where) && (errno || !/^(AssertionError|Error)?$/.test(name) || error.code !== undefined)) {
+  const raisedByTestStep = name !== "AssertionError" && (error.code !== undefined || errno !== undefined || !/^(Error)?$/.test(name));
+  if (where && /\/tests\//.test(where) && raisedByTestStep) {
     lines.push(`at ${where}: the test's own step failed, because of what your code did (or did not do) before it`);
   } else if (where) {
     lines.push(`at ${where}`);

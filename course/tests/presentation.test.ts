@@ -195,6 +195,17 @@ describe("failure messages", () => {
       "(ENXIO: no process has the FIFO open for reading (a non-blocking open for writing fails at once))",
       "at labs/09-fifos/tests/fifos.test.ts:67:5: the test's own step failed, because of what your code did (or did not do) before it",
     ]);
+    // A failed expectation that mentions an errno is the test's verdict, not a failed step.
+    const assertion = explainFailure(
+      { name: "AssertionError", message: "expected 'write EPIPE' to be 'a CollectorNotRunningError'", stack: `AssertionError: x
+    at ${courseRoot}/labs/09-fifos/tests/fifos.test.ts:80:7` },
+      courseRoot,
+    );
+    expect(assertion.message.split("\n")).toEqual([
+      "expected 'write EPIPE' to be 'a CollectorNotRunningError'",
+      "(EPIPE: the reading end is closed: nobody will read what is written)",
+      "at labs/09-fifos/tests/fifos.test.ts:80:7",
+    ]);
   });
 });
 
