@@ -15,6 +15,7 @@ import { chapter as fifos } from "./chapters/09-fifos";
 import { chapter as queues } from "./chapters/10-queues";
 
 export type { Chapter, Lab, Task } from "./chapters/types";
+export { SHORT_TITLE_MAX } from "./chapters/types";
 
 export const chapters: Chapter[] = [welcome, processesThreads, forkSemantics, pipes, stdinLines, daemons, clocks, unixSockets, socketpairFdPassing, fifos, queues];
 
@@ -44,4 +45,18 @@ export function findChapter(name: string): Chapter {
   if (found) return found;
   const known = chapters.map((c) => `  ${labDir(c)}  ${c.title}`).join("\n");
   throw new Error(`There is no lab called "${name}". The labs are:\n${known}\nUse the number ("00") or the folder name.`);
+}
+
+/**
+ * A task of a lab by what a learner types: its id ("lines", any case) or its
+ * number in the lab (1-based). Throws an error that lists the tasks.
+ */
+export function findTask(chapter: Chapter, name: string): Chapter["lab"]["tasks"][number] {
+  const wanted = name.trim().toLowerCase();
+  const tasks = chapter.lab.tasks;
+  const byNumber = /^\d+$/.test(wanted) ? tasks[Number(wanted) - 1] : undefined;
+  const found = byNumber ?? tasks.find((task) => task.id.toLowerCase() === wanted);
+  if (found) return found;
+  const known = tasks.map((task, i) => `  ${i + 1}  ${task.id.padEnd(20)} ${task.short}`).join("\n");
+  throw new Error(`Lab ${labDir(chapter)} has no task called "${name}". Its tasks are:\n${known}\nName one by its id or its number.`);
 }

@@ -9,17 +9,49 @@ export const chapter: Chapter = {
   lab: {
     files: ["pidfile.ts", "daemon.ts", "daemonize.ts", "stop.ts"],
     tasks: [
-      { id: "pidFile", title: "An atomic, exclusive pid file that survives pid reuse", points: 3 },
-      { id: "daemonSide", title: "The daemon side: readiness, stray descriptors, SIGTERM and SIGHUP", points: 4 },
-      { id: "daemonize", title: "daemonize(): two spawns, one session, exactly one daemon", points: 6 },
-      { id: "stopDaemon", title: "stopDaemon(): SIGTERM, wait, SIGKILL, no pid file left", points: 3 },
-    ],
-    hints: [
-      "Work in the order of the tasks: pidfile.ts, then daemon.ts, then daemonize.ts, then stop.ts. The notebook's cells that build the process tree by hand are the same two spawns daemonize() needs. Read /proc/<pid>/stat of your daemon after each step: which of pid, ppid, pgrp, session, tty_nr is what you expect?",
-      "Pid file: write the two lines to a private name in the same directory, then `linkSync(temp, pidFile)`: link() fails with EEXIST instead of replacing (rename() would replace), and the file appears complete. Unlink the temp in a `finally`. daemonStatus: compare the recorded start time with `readProcInfo(pid).startTime`, and treat state \"Z\" as gone.",
-      "Two spawns: daemonize() spawns the entry with `detached: true` (setsid: the middle leads a new session) and DAEMON_STAGE=middle; in the middle, becomeDaemon() spawns `process.execPath, [...process.execArgv, ...process.argv.slice(1)]` again WITHOUT detached, stdio `[\"ignore\", log, log, NOTIFY_FD]`, DAEMON_STAGE=daemon, writes `MAINPID=<pid>\\n` to fd 3 and calls process.exit(0). The middle's own stdio must not be the caller's: `[\"ignore\", \"ignore\", \"pipe\", \"pipe\"]`.",
-      "Exactly one daemon: the lock `${pidFile}.lock` is a pid file naming the caller, made with your exclusive writePidFile; an existing lock whose owner is alive means AlreadyRunningError(pidFile, owner, true). Readiness: the daemon's ready() writes the pid file, then `READY=1\\n` to fd 3, then closes fd 3; daemonize() resolves only on READY=1 and kills the middle's group (`process.kill(-middle.pid, \"SIGKILL\")`) and MAINPID on end-of-file or timeout, with the middle's stderr and the log's tail in the DaemonStartError.",
-      "Daemon stage, nearly the answer: `process.umask(parseInt(env.DAEMON_UMASK, 8))`; for each fd >= 3 in /proc/self/fd except NOTIFY_FD, `parseInt(/flags:\\s*([0-7]+)/.exec(fdinfo)[1], 8) & 0o2000000` is 0 means inherited: closeSync it. SIGTERM: `for (const h of handlers) await h();` then removePidFileIf(pidFile, mine), process.exit. SIGHUP: closeSync(1); openSync(log, \"a\") returns 1; same for 2. stopDaemon: kill SIGTERM, poll readProcInfo every 20 ms until gone/zombie/other start time, SIGKILL after timeoutMs, then removePidFileIf.",
+      {
+        id: "pidFile",
+        title: "An atomic, exclusive pid file that survives pid reuse",
+        short: "An exclusive, atomic pid file",
+        points: 3,
+        hints: [
+          "Two questions: can anyone ever read your pid file half-written, and can two processes both believe they created it? Which system calls create a name only if it does not exist yet?",
+          "Write the two lines to a private name in the same directory, then link() it to the pid file's name: link fails with EEXIST instead of replacing (rename would replace), and the file appears complete. Remove the private name in a finally.",
+          "A pid alone can be reused by an unrelated process: daemonStatus compares the recorded start time with the live process's (readProcInfo), and treats a zombie (state \"Z\") as not running.",
+        ],
+      },
+      {
+        id: "daemonSide",
+        title: "The daemon side: readiness, stray descriptors, SIGTERM and SIGHUP",
+        short: "The daemon side",
+        points: 4,
+        hints: [
+          "The daemon tells its starter \"I am ready\" through fd 3. What must be true before it says so, and what should it do with fd 3 afterwards?",
+          "ready(): refuse a pid file naming a live process, write yours, then write READY=1 to fd 3 and close it. Apply the umask it is given, and close every descriptor from 3 up that it inherited by accident (not fd 3 itself); /proc/self/fd lists them, and /proc/self/fdinfo/<fd> says whether each is close-on-exec.",
+          "SIGTERM: run the stop handlers to the end, then remove the pid file (only if it is still yours) and exit 0. SIGHUP: reopen the log by closing fd 1 and opening the log again, which takes the lowest free number; the same for fd 2.",
+        ],
+      },
+      {
+        id: "daemonize",
+        title: "daemonize(): two spawns, one session, exactly one daemon",
+        short: "daemonize(): two spawns",
+        points: 6,
+        hints: [
+          "Build the process tree of the notebook by hand, and read /proc/<pid>/stat of your daemon after each step: which of pid, ppid, pgrp, session, tty_nr is what you expect?",
+          "Two spawns: daemonize() spawns the entry detached (setsid: the middle process leads a new session); the middle spawns the entry again NOT detached (so the daemon is in that session but not its leader, and can never get a terminal), passes it a pipe at fd 3, tells the caller the daemon's pid, and exits. Neither may keep the caller's stdio.",
+          "Exactly one daemon: a lock file next to the pid file, made with your exclusive pid-file writer, names the daemonize() that holds it; a lock whose owner is dead is stale. Resolve only on READY=1 from the daemon; on end-of-file or timeout kill what was started and reject with a DaemonStartError carrying what the middle printed.",
+        ],
+      },
+      {
+        id: "stopDaemon",
+        title: "stopDaemon(): SIGTERM, wait, SIGKILL, no pid file left",
+        short: "stopDaemon(): TERM, wait, KILL",
+        points: 3,
+        hints: [
+          "Before signalling a pid from a file, ask the pid-file task's question: is it still the same process?",
+          "Send SIGTERM, then check every few milliseconds until the process is gone, a zombie, or a different process (another start time); after the timeout, SIGKILL. Remove the pid file at the end, in every case, but only if it still names that daemon.",
+        ],
+      },
     ],
   },
 };

@@ -9,18 +9,57 @@ export const chapter: Chapter = {
   lab: {
     files: ["protocol.ts", "backoff.ts", "worker.ts", "prefork.ts", "master.ts"],
     tasks: [
-      { id: "RestartBackoff", title: "Restart backoff: doubling, capped, reset when stable, on the monotonic clock", points: 2 },
-      { id: "shareServer", title: "The master passes its listening socket to N workers and keeps it open", points: 4 },
-      { id: "restartWorkers", title: "A dead worker is replaced; clients arriving meanwhile are served, not refused", points: 4 },
-      { id: "gracefulShutdown", title: "SIGTERM: stop accepting, drain in-flight requests, exit after the workers", points: 3 },
-      { id: "noOrphans", title: "Workers exit when their master is killed with SIGKILL", points: 2 },
-    ],
-    hints: [
-      "Work in the order of the tasks: backoff.ts, then worker.ts, then prefork.ts (master.ts is given: it runs startPrefork and prints READY). The notebook's cell that passes a server to a child with child.send(msg, server) is the heart of the lab; run `node --import tsx labs/08-socketpair-fd-passing/master.ts /tmp/x.sock 2` and compare /proc/<pid>/fd of the master and its workers.",
-      "Backoff: keep `options.now ?? (() => performance.now())`, never Date.now(): a clock step must not look like uptime. exited(): uptime >= stableMs resets the count of quick crashes, then count this one and return min(maxMs, baseMs * 2 ** (count - 1)).",
-      "The master must never call server.close() after child.send({ kind: \"server\" }, server): libuv unlinks the path it bound, and new clients get ENOENT while the workers still listen. But Node also accepts on the master's copy, so create it with `net.createServer({ pauseOnConnect: true })` and pass every connection it accepts on with `child.send({ kind: \"connection\" }, socket)` to a worker that said ready; with none ready, keep the socket in a queue and dispatch it when a worker's { kind: \"ready\" } arrives.",
-      "Worker: `process.on(\"message\", (msg, handle) => ...)`: \"server\" -> `handle.on(\"connection\", serve)` and `process.send({ kind: \"ready\" })`; \"connection\" -> serve(handle); \"stop\" and `process.on(\"disconnect\")` -> close the server, and once the in-flight set is empty `process.disconnect(); process.exit(0)`. The IPC socketpair closes when the master dies, even by SIGKILL: that is how workers learn it.",
-      "Master, nearly the answer: per slot keep { child, ready, backoff, restartTimer }. startWorker: `fork(script, [], { stdio: [\"ignore\", \"inherit\", \"inherit\", \"ipc\"] })`, backoff.started(), send the server. On \"exit\": if shutting down and every slot is empty resolve shutdown; else `setTimeout(() => startWorker(slot), slot.backoff.exited())` and log `worker <pid> exited (...)`. shutdown(): server.close(), clearTimeout every restart, send { kind: \"stop\" } to each connected worker, and resolve only when all have exited.",
+      {
+        id: "RestartBackoff",
+        title: "Restart backoff: doubling, capped, reset when stable, on the monotonic clock",
+        short: "Restart backoff",
+        points: 2,
+        hints: [
+          "Which clock measures a worker's uptime so that setting the date cannot make it look stable? (Chapter 06.)",
+          "Take the clock from the options, defaulting to performance.now(), never Date.now(). Each quick crash doubles the delay from baseMs, capped at maxMs; an uptime of at least stableMs resets the count. Validate the options (RangeError).",
+        ],
+      },
+      {
+        id: "shareServer",
+        title: "The master passes its listening socket to N workers and keeps it open",
+        short: "Share the listening socket",
+        points: 4,
+        hints: [
+          "Run `node --import tsx labs/08-socketpair-fd-passing/master.ts /tmp/x.sock 2` and compare /proc/<pid>/fd of the master and its workers: who holds the listening socket?",
+          "child.send(message, server) passes the listening socket over the IPC socketpair (SCM_RIGHTS). The master must never close its copy afterwards: closing unlinks the socket path, and new clients get ENOENT while the workers still listen.",
+          "Node also accepts on the master's copy: create it paused on connect, and pass every connection it accepts on to a worker that is ready. A worker must not be handed the listening socket before it can serve: it says it is ready once its connection handler is attached.",
+        ],
+      },
+      {
+        id: "restartWorkers",
+        title: "A dead worker is replaced; clients arriving meanwhile are served, not refused",
+        short: "Replace a dead worker",
+        points: 4,
+        hints: [
+          "When a worker dies, who is still accepting connections, and where do connections go until the new worker is ready?",
+          "On a worker's \"exit\", start a new one after the backoff's delay, unless shutting down. Connections the master accepts while no worker is ready wait in a queue and go to the first worker that says it is ready.",
+        ],
+      },
+      {
+        id: "gracefulShutdown",
+        title: "SIGTERM: stop accepting, drain in-flight requests, exit after the workers",
+        short: "SIGTERM drains, then exits",
+        points: 3,
+        hints: [
+          "Graceful means: no new connections, but every request already accepted is answered. Who knows which requests are in flight?",
+          "The master stops listening, cancels pending restarts and tells each worker to stop; a worker closes its server, finishes the requests in its in-flight set, then disconnects and exits. The master resolves its shutdown only when every worker has exited.",
+        ],
+      },
+      {
+        id: "noOrphans",
+        title: "Workers exit when their master is killed with SIGKILL",
+        short: "No orphans on SIGKILL",
+        points: 2,
+        hints: [
+          "A master killed with SIGKILL runs no code at all. What does the kernel do to its end of each IPC socketpair, and what does a worker see?",
+          "Workers listen for the IPC channel's \"disconnect\" and exit then, like a stop request.",
+        ],
+      },
     ],
   },
 };

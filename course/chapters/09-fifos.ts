@@ -9,17 +9,48 @@ export const chapter: Chapter = {
   lab: {
     files: ["fifo.ts", "collector.ts", "writer.ts"],
     tasks: [
-      { id: "createFifo", title: "createFifo(): mkfifo with exact permissions, refuse what is not a FIFO", points: 2 },
-      { id: "collector", title: "The collector: non-blocking open, its own write end, net.Socket reads, records split at newlines, FIFO removed on close", points: 6 },
-      { id: "writer", title: "The writer: O_NONBLOCK open, \"collector not running\", atomic records, EAGAIN waits", points: 5 },
-      { id: "together", title: "8 writer processes x 2000 records, every one whole and exactly once", points: 3 },
-    ],
-    hints: [
-      "Work in the order of the tasks: fifo.ts, collector.ts, writer.ts. The notebook's open-semantics cells are the whole story: which open() returns at once, which fails with ENXIO, which waits. Anything that waits freezes Node's only thread, so every open here uses O_NONBLOCK.",
-      "createFifo: lstat the path first (fileKind does it). A FIFO there is reused; anything else is NotAFifoError. Otherwise run `mkfifo -m <mode.toString(8)> <path>` with execFile, not execFileSync. Writer: `openSync(path, constants.O_WRONLY | constants.O_NONBLOCK)`; never the \"w\" flag, which adds O_CREAT and would leave a regular file where the FIFO should be.",
-      "Collector: after `O_RDONLY | O_NONBLOCK`, open the same path `O_WRONLY | O_NONBLOCK` and keep that fd: while any write end is open, the FIFO never reads end-of-file, so writers can come and go. Read with `new Socket({ fd: readFd, readable: true, writable: false })`; createReadStream would park a blocking read() in the libuv threadpool.",
-      "Records: LineSplitter keeps the bytes after the last 0x0a for the next chunk (`data.indexOf(0x0a, start)` in a loop, decode each line with toString(\"utf8\")). Writer: `Buffer.from(record + \"\\n\")`; refuse a newline inside, and refuse when `bytes.length > PIPE_BUF` (bytes, not characters). Then exactly one writeSync(fd, bytes) per record: two writes can be separated by another writer's record.",
-      "Nearly the answer: write() loops { try writeSync(fd, bytes); return } catch EPIPE -> CollectorNotRunningError, anything but EAGAIN -> rethrow; if waited >= fullTimeoutMs -> FifoFullError; `await new Promise(r => setTimeout(r, delay)); delay = Math.min(delay * 2, 50)`. ENXIO/ENOENT at open -> CollectorNotRunningError. close(): `socket.once(\"close\", ...)`, `socket.destroy()`, then closeSync(writeFd) and unlinkSync(path).",
+      {
+        id: "createFifo",
+        title: "createFifo(): mkfifo with exact permissions, refuse what is not a FIFO",
+        short: "createFifo(): exact mode",
+        points: 2,
+        hints: [
+          "What is already at the path? A FIFO can be reused; anything else must be left alone. lstat tells the file type.",
+          "Make it with the mkfifo command (-m sets the mode, unaffected by the umask), run asynchronously. Refuse a regular file or a directory with NotAFifoError.",
+        ],
+      },
+      {
+        id: "collector",
+        title: "The collector: non-blocking open, its own write end, net.Socket reads, records split at newlines, FIFO removed on close",
+        short: "The collector",
+        points: 6,
+        hints: [
+          "The notebook's open-semantics cells are the whole story: which open() returns at once, which fails, which waits. Anything that waits freezes Node's only thread. And what does a reader see when the last writer closes?",
+          "Open the read end without blocking. While any write end is open the FIFO never reads end-of-file: the collector can hold one itself, so writers can come and go. Read through something that uses epoll, not a blocking read() parked in the threadpool (a stream over the fd that Node's net module can poll).",
+          "Records are split at newlines, and a read can end in the middle of one: keep the bytes after the last newline for the next chunk, and decode a record only when it is whole. close() stops reading, closes both ends and removes the FIFO.",
+        ],
+      },
+      {
+        id: "writer",
+        title: "The writer: O_NONBLOCK open, \"collector not running\", atomic records, EAGAIN waits",
+        short: "The writer",
+        points: 5,
+        hints: [
+          "A writer must never wait forever for a collector. What does open() for writing do when nobody reads, with and without O_NONBLOCK, and what does a write do when the reader has gone?",
+          "Open without creating (no O_CREAT: a missing FIFO must not become a regular file) and without blocking; no reader, or no FIFO, means CollectorNotRunningError. A record is one write() of at most PIPE_BUF bytes, newline included (count bytes, not characters): only such a write is atomic among many writers.",
+          "A full FIFO gives EAGAIN: wait a little (growing, short delays) and try the same whole record again, up to fullTimeoutMs, then FifoFullError. EPIPE means the collector went away.",
+        ],
+      },
+      {
+        id: "together",
+        title: "8 writer processes x 2000 records, every one whole and exactly once",
+        short: "8 writers, every record once",
+        points: 3,
+        hints: [
+          "This test passes when the collector and writer tasks are right together: run it after them. A record lost or mixed points at non-atomic writes (more than one write per record) or at the collector losing a partial record between reads.",
+          "Records missing at the end often mean the collector was closed before it had read everything, or a writer gave up on EAGAIN too soon.",
+        ],
+      },
     ],
   },
 };

@@ -4,16 +4,22 @@
 /** One graded part of a lab. Tests belong to it by their top-level `describe(id)`. */
 export interface Task {
   id: string;
+  /** What the task asks, in full: the grade report and the hints use it. */
   title: string;
+  /** At most SHORT_TITLE_MAX characters: the score table's row (it must fit an 80-column terminal). */
+  short: string;
   points: number;
+  /** Progressive hints for this task: a nudge first, nearly the answer last, never the answer itself. */
+  hints: string[];
 }
+
+/** The longest `short` title that keeps the score table within 80 columns. */
+export const SHORT_TITLE_MAX = 30;
 
 export interface Lab {
   /** Starter modules with TODOs, relative to `labs/<dir>/`; `solutions/<dir>/` has the same files. */
   files: string[];
   tasks: Task[];
-  /** Progressive hints: a nudge first, nearly the answer last. */
-  hints: string[];
 }
 
 export interface Chapter {

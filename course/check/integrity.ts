@@ -5,13 +5,14 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
 import { courseRoot } from "../impl";
-import { chapters, labDir, notebookPath, type Chapter } from "../manifest";
+import { chapters, labDir, notebookPath, SHORT_TITLE_MAX, type Chapter } from "../manifest";
 import { readNotebook } from "../runner/nbformat";
 
 import { KERNEL_NAME } from "../jupyter/paths";
 
 export { KERNEL_NAME };
-export const MIN_HINTS = 3;
+/** Hints per task: at least a nudge and a last step short of the answer. */
+export const MIN_HINTS = 2;
 
 /** Test files of a lab, relative to the course root. */
 export function testFiles(chapter: Chapter): string[] {
@@ -45,7 +46,10 @@ function checkLab(chapter: Chapter): string[] {
   const { lab } = chapter;
   if (lab.files.length === 0) problems.push(`${dir}: the manifest lists no lab files`);
   if (lab.tasks.length === 0) problems.push(`${dir}: the manifest lists no tasks`);
-  if (lab.hints.length < MIN_HINTS) problems.push(`${dir}: ${lab.hints.length} hints; give at least ${MIN_HINTS}, from a nudge to nearly the answer`);
+  for (const task of lab.tasks) {
+    if (task.hints.length < MIN_HINTS) problems.push(`${dir}: task ${task.id} has ${task.hints.length} hints; give at least ${MIN_HINTS}, from a nudge to nearly the answer`);
+    if (task.short.length > SHORT_TITLE_MAX) problems.push(`${dir}: task ${task.id}'s short title is ${task.short.length} characters; at most ${SHORT_TITLE_MAX} fit the score table`);
+  }
   if (lab.tasks.some((t) => !(t.points > 0))) problems.push(`${dir}: every task needs points > 0`);
   if (testFiles(chapter).length === 0) problems.push(`labs/${dir}/tests: no *.test.ts files`);
   let todos = 0;

@@ -1,27 +1,33 @@
 // npm run grade [-- <lab>]: the learner's autograder over labs/.
-// Grades every lab of the course, one at a time (or just the one named), prints
-// a table of tasks and points per lab and the first failure explained, and
-// writes a JSON report. Exits 0 only when every graded test passes.
-import { chapters, labDir, type Chapter } from "../manifest";
-import { chapterArg, implArg, parseCommandLine, secondsArg, usageError } from "../grader/cli-args";
-import { labNotes, taskTable } from "../grader/explain";
+// Grades every lab of the course, one at a time (or just the one named, or one
+// task of it), prints per lab its type errors, a table of tasks and points,
+// every failing test with the first explained, and writes a JSON report (and
+// JUnit XML when asked). Exits 0 only when every graded test passes.
+import { chapters, labDir, type Chapter, type Task } from "../manifest";
+import { chapterArg, implArg, parseCommandLine, secondsArg, taskArg, usageError } from "../grader/cli-args";
+import { labReport } from "../grader/explain";
 import { gradeLab, hasLab, type LabGrade } from "../grader/grade-lab";
+import { writeJUnit } from "../grader/junit";
+import { rememberGrade } from "../grader/lab-status";
 import { buildReport, writeReport } from "../grader/report";
 import { DEFAULT_WALL_TIMEOUT_MS } from "../grader/run-lab";
 import { readSnapshot, type Snapshot } from "../grader/snapshot";
 import { displayPath, statePath, userPath } from "../grader/state";
-import { styleFor } from "../grader/style";
+import { cut, styleFor, textWidth } from "../grader/style";
 
-const USAGE = `Usage: npm run grade [-- <lab>] [--json <path>] [--time-limit <seconds>] [--impl labs|solutions]
+const USAGE = `Usage: npm run grade [-- <lab>] [--task <task>] [--json <path>] [--junit <path>]
+                        [--time-limit <seconds>] [--impl labs|solutions]
 
 Grades your work in labs/: every lab, or the one named ("00", "welcome" or "00-welcome").
+  --task <task>           run only this task's tests (by id or number; needs a lab)
   --json <path>           write the JSON report there (default .course/grade-report.json)
+  --junit <path>          also write the results as JUnit XML, for CI and classroom tools
   --time-limit <seconds>  stop a lab whose tests run longer (default ${DEFAULT_WALL_TIMEOUT_MS / 1000})
   --impl solutions        grade the model answers instead (for maintainers)
 Exit status: 0 when every graded test passes, 1 when some do not, 2 for a usage error.`;
 
 const { values, positionals } = parseCommandLine(
-  { json: { type: "string" }, impl: { type: "string" }, "time-limit": { type: "string" } },
+  { json: { type: "string" }, junit: { type: "string" }, impl: { type: "string" }, task: { type: "string" }, "time-limit": { type: "string" } },
   USAGE,
 );
 if (values.help) {
@@ -33,9 +39,13 @@ if (positionals.length > 1) usageError(`Grade one lab or all of them, not ${posi
 const impl = implArg(values.impl, USAGE);
 const wallTimeoutMs = secondsArg("--time-limit", values["time-limit"], USAGE);
 const reportFile = values.json === undefined ? statePath("grade-report.json") : userPath(values.json);
+const junitFile = values.junit === undefined ? undefined : userPath(values.junit);
 const named = positionals[0];
+if (values.task !== undefined && named === undefined) usageError("--task needs a lab: npm run grade -- 04 --task lines", USAGE);
 const selected: Chapter[] = named === undefined ? chapters : [chapterArg(named)];
+const task: Task | undefined = values.task === undefined || selected[0] === undefined ? undefined : taskArg(selected[0], values.task);
 const style = styleFor(process.stdout);
+const width = textWidth(process.stdout);
 
 let snapshot: Snapshot | undefined;
 try {
@@ -51,34 +61,38 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(sign
 
 const grades: LabGrade[] = [];
 for (const chapter of selected) {
-  const heading = `${style.paint("bold", labDir(chapter))}  ${chapter.title}`;
   if (!hasLab(chapter)) {
-    console.log(`${heading}\n  ${style.paint("dim", "no lab in this chapter yet: nothing to grade")}\n`);
+    console.log(`${style.paint("bold", cut(`${labDir(chapter)}  ${chapter.title}`, width))}\n  ${style.paint("dim", "no lab in this chapter yet: nothing to grade")}\n`);
     continue;
   }
-  if (process.stdout.isTTY) process.stdout.write(style.paint("dim", `grading ${labDir(chapter)}…\r`));
-  const grade = await gradeLab(chapter, { impl, snapshot, signal: interrupt.signal, ...(wallTimeoutMs === undefined ? {} : { wallTimeoutMs }) });
+  if (process.stdout.isTTY) process.stdout.write(style.paint("dim", `grading ${labDir(chapter)}${task ? `, task ${task.id}` : ""}…\r`));
+  const grade = await gradeLab(chapter, {
+    impl,
+    snapshot,
+    signal: interrupt.signal,
+    ...(wallTimeoutMs === undefined ? {} : { wallTimeoutMs }),
+    ...(task === undefined ? {} : { task }),
+  });
   if (grade.run.cancelled) {
     console.log(`\nInterrupted while grading ${labDir(chapter)}; its tests and their processes were stopped. No report written.`);
     process.exit(130);
   }
   grades.push(grade);
-  console.log(heading);
-  for (const line of taskTable(grade, style)) console.log(`  ${line}`);
-  const notes = labNotes(grade, style);
-  if (notes.length > 0) console.log(`\n${notes.map((line) => `  ${line}`).join("\n")}`);
-  console.log("");
+  rememberGrade(grade);
+  if (process.stdout.isTTY) process.stdout.write("\u001b[2K"); // clear the "grading…" line
+  console.log(`${labReport(grade, style, { width }).join("\n")}\n`);
 }
 
 const report = buildReport(grades, impl);
 writeReport(report, reportFile);
+if (junitFile) writeJUnit(grades, junitFile);
 const { earned, possible, passed, total, allPassed } = report.totals;
 if (grades.length === 0) {
   console.log("No lab had anything to grade yet.");
 } else {
-  const verdict = allPassed ? style.paint("green", "all tests pass") : style.paint("red", `${total - passed} of ${total} tests do not pass yet`);
+  const verdict = allPassed ? style.paint("green", "all tests pass") : style.paint("red", `${total - passed} of ${total} do not pass yet`);
   const of = impl === "solutions" ? " (solutions/)" : "";
-  console.log(`${style.paint("bold", `Total${of}: ${earned}/${possible} points`)}, ${passed}/${total} tests passed: ${verdict}.`);
+  console.log(`${style.paint("bold", `Total${of}: ${earned}/${possible} points`)}, ${passed}/${total} tests: ${verdict}.`);
 }
-console.log(`Report: ${displayPath(reportFile)}`);
+console.log(`Report: ${displayPath(reportFile)}${junitFile ? `, JUnit XML: ${displayPath(junitFile)}` : ""}`);
 process.exit(allPassed ? 0 : 1);

@@ -1,36 +1,42 @@
-// npm run watch [-- <lab>]: grade a lab again every time one of its files is
-// saved, with a progress bar and the first failure. See USAGE for the keys.
+// npm run watch [-- <lab>] [--task <task>]: grade a lab again every time one of
+// its files is saved, with a progress bar and what fails. The screen is redrawn
+// in place: a hint (h) or the list of labs (l) replaces the previous one under
+// the table instead of piling up. See USAGE for the keys.
 import { watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import { courseRoot } from "../impl";
-import { chapters, labDir, type Chapter } from "../manifest";
-import { chapterArg, parseCommandLine, secondsArg, usageError } from "../grader/cli-args";
-import { labNotes, progressLine, taskTable } from "../grader/explain";
+import { chapters, labDir, type Chapter, type Task } from "../manifest";
+import { chapterArg, parseCommandLine, secondsArg, taskArg, usageError } from "../grader/cli-args";
+import { watchScreen } from "../grader/explain";
 import { gradeLab, hasLab, type LabGrade } from "../grader/grade-lab";
-import { formatHint, markHintSeen, nextHint } from "../grader/hints";
+import { formatHint, hintNumber, markHintSeen, nextHint } from "../grader/hints";
 import { labFolder } from "../grader/lab-files";
+import { lastGrade, rememberGrade } from "../grader/lab-status";
+import { failures } from "../grader/score";
 import { readSnapshot, type Snapshot } from "../grader/snapshot";
 import { styleFor, textWidth } from "../grader/style";
 
-const USAGE = `Usage: npm run watch [-- <lab>] [--time-limit <seconds>]
+const USAGE = `Usage: npm run watch [-- <lab>] [--task <task>] [--time-limit <seconds>]
 
 Grades a lab every time you save one of its files (labs/<lab>/), showing your
-progress and the first failure. Without a lab, starts at the first lab that does
-not pass yet.
+progress and what fails. Without a lab, starts at the first lab that does not
+pass yet. With --task (by id or number), runs only that task's tests.
 
 Keys (when run in a terminal):
-  h  the next hint for this lab     n  go on to the next lab
-  l  list the labs and their state  q  quit (Ctrl-C too)
+  h  a hint for the task that fails   n  go on to the next lab
+     (press again for the next one)   l  list the labs and their points
+  q  quit (Ctrl-C too)
 
 When stdin is not a terminal (an editor's task runner, a pipe), there are no
 keys: it grades once, then again on every save, until it is stopped.`;
 
-const { values, positionals } = parseCommandLine({ "time-limit": { type: "string" } }, USAGE);
+const { values, positionals } = parseCommandLine({ "time-limit": { type: "string" }, task: { type: "string" } }, USAGE);
 if (values.help) {
   console.log(USAGE);
   process.exit(0);
 }
 if (positionals.length > 1) usageError(`Watch one lab at a time, not: ${positionals.join(" ")}`, USAGE);
+if (values.task !== undefined && positionals[0] === undefined) usageError("--task needs a lab: npm run watch -- 04 --task lines", USAGE);
 const wallTimeoutMs = secondsArg("--time-limit", values["time-limit"], USAGE);
 
 const style = styleFor(process.stdout);
@@ -47,6 +53,10 @@ let debounce: NodeJS.Timeout | undefined;
 let running: { controller: AbortController; done: Promise<void> } | undefined;
 let again = false;
 let quitting = false;
+/** The one task whose tests run (--task), while the learner stays on the lab they named. */
+let focus: Task | undefined;
+/** What is shown under the table until the next grade: a hint, or the list of labs. */
+let panel: string[] = [];
 
 function snapshot(): Snapshot | undefined {
   try {
@@ -57,32 +67,32 @@ function snapshot(): Snapshot | undefined {
 }
 
 function grade(chapter: Chapter, signal?: AbortSignal): Promise<LabGrade> {
+  const task = chapter === current ? focus : undefined;
   return gradeLab(chapter, {
     impl: "labs",
     snapshot: snapshot(),
     ...(signal === undefined ? {} : { signal }),
     ...(wallTimeoutMs === undefined ? {} : { wallTimeoutMs }),
+    ...(task === undefined ? {} : { task }),
   });
 }
 
-function show(result: LabGrade): void {
-  if (process.stdout.isTTY) process.stdout.write("\u001b[2J\u001b[H"); // a fresh screen per grade
+let shown: { result: LabGrade; at: Date } | undefined;
+
+/** Draw the screen of the latest grade again, with the current panel, in place of the old one. */
+function redraw(): void {
+  if (!shown) return;
+  if (process.stdout.isTTY) process.stdout.write("\u001b[2J\u001b[H"); // a fresh screen, nothing piles up
   else console.log(`\n${"─".repeat(60)}`);
-  const lines = [
-    `${style.paint("bold", `Watching ${labFolder(result.chapter)}`)}  ${result.chapter.title}`,
-    progressLine(result, style),
-    "",
-    ...taskTable(result, style),
-    "",
-    ...labNotes(result, style),
-  ];
-  if (result.score.complete) {
-    const after = labs[labs.indexOf(result.chapter) + 1];
-    lines.push(style.paint("green", `Every task of ${labDir(result.chapter)} is done.`) + (after ? ` Next: ${labDir(after)}${keys ? " (press n)" : ""}.` : " That was the last lab."));
-  }
-  lines.push("", style.paint("dim", `Graded at ${new Date().toLocaleTimeString()}. Save a file in ${labFolder(result.chapter)}/ to grade again.`));
-  lines.push(style.paint("dim", keys ? "Keys: h hint · n next lab · l list labs · q quit" : "No keys (stdin is not a terminal); stop with Ctrl-C."));
-  console.log(lines.join("\n"));
+  const { result, at } = shown;
+  const next = labs[labs.indexOf(result.chapter) + 1];
+  console.log(watchScreen(result, style, { width: textWidth(), keys, panel, gradedAt: at, ...(next ? { next } : {}) }).join("\n"));
+}
+
+function show(result: LabGrade): void {
+  panel = [];
+  shown = { result, at: new Date() };
+  redraw();
 }
 
 /** Grade the current lab now, or right after the grade that is running. */
@@ -99,6 +109,7 @@ function regrade(): void {
     running = undefined;
     if (!result.run.cancelled) {
       latest.set(labDir(chapter), result);
+      rememberGrade(result);
       if (chapter === current) show(result);
     }
     if (again) {
@@ -112,6 +123,7 @@ function regrade(): void {
 /** Watch this lab's folder; grade it now, unless `graded` is a result fresh from the start-up search. */
 function watchLab(chapter: Chapter, graded?: LabGrade): void {
   watcher?.close();
+  if (chapter !== current) focus = undefined; // --task belongs to the lab it was given with
   current = chapter;
   const folder = path.join(courseRoot, labFolder(chapter));
   try {
@@ -134,15 +146,37 @@ function watchLab(chapter: Chapter, graded?: LabGrade): void {
   }
 }
 
-function showHint(current: Chapter): void {
-  const hint = nextHint(current);
-  if (!hint) {
-    const total = current.lab.hints.length;
-    console.log(total === 0 ? `\nLab ${labDir(current)} has no hints yet.` : `\nYou have seen all ${total} hints for ${labDir(current)}; \`npm run hint -- ${current.number} <n>\` shows one again.`);
-    return;
+/** The task to give a hint for: the first failing one of the latest grade, else the first with hints left. */
+function stuckTask(chapter: Chapter): Task | undefined {
+  const result = shown?.result.chapter === chapter ? shown.result : latest.get(labDir(chapter));
+  const failing = result ? failures(chapter, result.run).find((outcome) => outcome.task !== null)?.task : undefined;
+  return chapter.lab.tasks.find((task) => task.id === failing) ?? focus ?? chapter.lab.tasks.find((task) => nextHint(chapter, task) !== undefined);
+}
+
+/** Per task, the hint shown last by h once all had been seen: h then goes round them again. */
+const reshown = new Map<string, number>();
+
+/** h: the next hint of the task that fails, in the panel under the table (the previous hint goes). */
+function showHint(chapter: Chapter): void {
+  const task = stuckTask(chapter) ?? chapter.lab.tasks[0];
+  const width = textWidth();
+  if (!task || task.hints.length === 0) {
+    panel = [`Lab ${labDir(chapter)} has no hints${task ? ` for task ${task.id}` : ""}.`];
+  } else {
+    let hint = nextHint(chapter, task);
+    if (hint) {
+      markHintSeen(chapter, task, hint.n);
+    } else {
+      // Every hint was seen (here or with npm run hint): go round them again.
+      const key = `${labDir(chapter)}/${task.id}`;
+      const n = ((reshown.get(key) ?? 0) % task.hints.length) + 1;
+      reshown.set(key, n);
+      hint = hintNumber(task, n);
+    }
+    panel = hint ? formatHint(chapter, hint, width, "Press h again").split("\n") : [];
   }
-  markHintSeen(current, hint.n);
-  console.log(`\n${formatHint(current, hint, textWidth())}`);
+  if (shown) redraw();
+  else console.log(`\n${panel.join("\n")}`);
 }
 
 function nextLab(current: Chapter): void {
@@ -154,18 +188,24 @@ function nextLab(current: Chapter): void {
   watchLab(after);
 }
 
+/** l: every lab with its points from its last grade (here or by npm run grade), in the panel. */
 function listLabs(): void {
-  const lines = ["", style.paint("bold", "Labs:")];
+  const lines = [style.paint("bold", "Labs (points from each lab's last full grade):")];
   for (const chapter of chapters) {
-    const result = latest.get(labDir(chapter));
+    const status = lastGrade(chapter);
     const here = chapter === current ? style.paint("cyan", " ← watching") : "";
     let state: string;
     if (!hasLab(chapter)) state = style.paint("dim", "no lab yet");
-    else if (!result) state = style.paint("dim", "not graded yet");
-    else state = `${result.score.complete ? style.pass : style.fail} ${result.score.earned}/${result.score.possible} points`;
-    lines.push(`  ${labDir(chapter).padEnd(24)} ${state}${here}`);
+    else if (!status) state = style.paint("dim", "not graded yet");
+    else {
+      const when = new Date(status.at).toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+      state = `${status.complete ? style.pass : style.fail} ${`${status.earned}/${status.possible}`.padStart(5)} points ${style.paint("dim", `(${when})`)}`;
+    }
+    lines.push(`  ${labDir(chapter).padEnd(25)}${state}${here}`);
   }
-  console.log(lines.join("\n"));
+  panel = lines;
+  if (shown) redraw();
+  else console.log(`\n${panel.join("\n")}`);
 }
 
 async function quit(code = 0): Promise<void> {
@@ -202,6 +242,7 @@ async function firstUnfinishedLab(): Promise<Chapter | undefined> {
     running = undefined;
     if (result.run.cancelled) return undefined;
     latest.set(labDir(chapter), result);
+    rememberGrade(result);
     console.log(result.score.complete ? "all tests pass" : `${result.score.earned}/${result.score.possible} points: watching this one`);
     if (!result.score.complete) return chapter;
   }
@@ -225,5 +266,7 @@ if (quitting) {
   await quit(1);
 } else {
   if (!hasLab(start)) console.log(`Chapter ${labDir(start)} has no lab yet; watching its folder anyway.`);
-  watchLab(start, latest.get(labDir(start)));
+  current = start;
+  if (values.task !== undefined) focus = taskArg(start, values.task);
+  watchLab(start, focus ? undefined : latest.get(labDir(start)));
 }

@@ -1,7 +1,7 @@
 // Command-line plumbing shared by the learner tools (grade, watch, hint, reset):
 // flags, lab names, and usage errors that say what was wrong and exit 2.
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { findChapter, type Chapter } from "../manifest";
+import { findChapter, findTask, type Chapter, type Task } from "../manifest";
 import type { Impl } from "../impl";
 
 export const USAGE_ERROR = 2;
@@ -27,6 +27,16 @@ export function parseCommandLine<T extends Options>(options: T, usage: string) {
 export function chapterArg(name: string): Chapter {
   try {
     return findChapter(name);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(USAGE_ERROR);
+  }
+}
+
+/** A task of the lab, by id or number; an unknown one lists the lab's tasks and exits 2. */
+export function taskArg(chapter: Chapter, name: string): Task {
+  try {
+    return findTask(chapter, name);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(USAGE_ERROR);

@@ -1,10 +1,12 @@
-// Grading one lab for a learner: run its tests, score the tasks, and notice
-// test files the learner changed.
+// Grading one lab for a learner: run its tests (all, or one task's), score the
+// tasks, type-check the lab's files while the tests run, and notice test files
+// the learner changed.
 import type { Impl } from "../impl";
-import type { Chapter } from "../manifest";
+import type { Chapter, Task } from "../manifest";
 import { runLab, type LabRun } from "./run-lab";
 import { scoreLab, type LabScore } from "./score";
 import { modifiedTests, type FileChange, type Snapshot } from "./snapshot";
+import { typeCheckLab, type TypeProblem } from "./typecheck";
 
 export interface LabGrade {
   chapter: Chapter;
@@ -12,6 +14,10 @@ export interface LabGrade {
   score: LabScore;
   /** Test files that differ from the ones the course shipped. */
   modifiedTests: FileChange[];
+  /** Type errors in the lab's files: shown as a warning, they do not stop the tests. */
+  typeProblems: TypeProblem[];
+  /** Set when only this task's tests ran (`--task`): the score covers it alone. */
+  focus?: Task;
 }
 
 export interface GradeOptions {
@@ -19,6 +25,8 @@ export interface GradeOptions {
   wallTimeoutMs?: number;
   snapshot: Snapshot | undefined;
   signal?: AbortSignal;
+  /** Run only this task's tests. */
+  task?: Task;
 }
 
 /** A chapter whose lab has no tasks yet (being written) has nothing to grade. */
@@ -26,11 +34,34 @@ export function hasLab(chapter: Chapter): boolean {
   return chapter.lab.tasks.length > 0;
 }
 
+/** vitest -t matches "describe test" (names joined by spaces): the task's describe comes first. */
+export function taskPattern(task: Task): string {
+  return `^${task.id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} `;
+}
+
 export async function gradeLab(chapter: Chapter, options: GradeOptions): Promise<LabGrade> {
-  const run = await runLab(chapter, {
+  const running = runLab(chapter, {
     impl: options.impl,
     ...(options.wallTimeoutMs === undefined ? {} : { wallTimeoutMs: options.wallTimeoutMs }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.task === undefined ? {} : { testNamePattern: taskPattern(options.task) }),
   });
-  return { chapter, run, score: scoreLab(chapter, run), modifiedTests: modifiedTests(chapter, options.snapshot) };
+  // vitest runs in its own processes meanwhile: the type check costs no extra time.
+  const typeProblems = typeCheckLab(chapter, options.impl);
+  let run = await running;
+  let scored = chapter;
+  if (options.task) {
+    // The other tasks' tests were filtered out (vitest reports them skipped): leave them out.
+    const id = options.task.id;
+    run = { ...run, outcomes: run.outcomes.filter((outcome) => outcome.task === id || outcome.task === null) };
+    scored = { ...chapter, lab: { ...chapter.lab, tasks: [options.task] } };
+  }
+  return {
+    chapter,
+    run,
+    score: scoreLab(scored, run),
+    modifiedTests: modifiedTests(chapter, options.snapshot),
+    typeProblems,
+    ...(options.task ? { focus: options.task } : {}),
+  };
 }

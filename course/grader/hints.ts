@@ -1,65 +1,97 @@
-// Progressive hints, remembered per lab in .course/hints.json, so that
-// `npm run hint -- 00` gives the next one each time it is asked.
-import { labDir, type Chapter } from "../manifest";
+// Progressive hints, per task: a nudge first, nearly the answer last. Which
+// ones were shown is remembered in .course/hints.json, so that
+// `npm run hint -- 04 lines` gives the next one each time it is asked.
+import { labDir, type Chapter, type Task } from "../manifest";
 import { readState, writeState } from "./state";
 
 const HINTS_FILE = "hints.json";
 
-/** Lab folder name → the numbers (1-based) of the hints already shown. */
+/** "04-stdin-lines/lines" → the numbers (1-based) of that task's hints already shown. */
 type HintsSeen = Record<string, number[]>;
 
-/** The hints of this lab already shown, by number. */
-export function hintsSeen(chapter: Chapter): Set<number> {
-  const seen = readState<HintsSeen>(HINTS_FILE, {})[labDir(chapter)];
+const seenKey = (chapter: Chapter, task: Task): string => `${labDir(chapter)}/${task.id}`;
+
+/** The hints of this task already shown, by number. */
+export function hintsSeen(chapter: Chapter, task: Task): Set<number> {
+  const seen = readState<HintsSeen>(HINTS_FILE, {})[seenKey(chapter, task)];
   return new Set(Array.isArray(seen) ? seen.filter((n) => Number.isInteger(n)) : []);
 }
 
-export function markHintSeen(chapter: Chapter, n: number): void {
+export function markHintSeen(chapter: Chapter, task: Task, n: number): void {
   const all = readState<HintsSeen>(HINTS_FILE, {});
-  all[labDir(chapter)] = [...hintsSeen(chapter).add(n)].sort((a, b) => a - b);
+  all[seenKey(chapter, task)] = [...hintsSeen(chapter, task).add(n)].sort((a, b) => a - b);
   writeState(HINTS_FILE, all);
 }
 
 export interface HintChoice {
+  task: Task;
   /** 1-based number of the hint to show. */
   n: number;
   total: number;
   text: string;
 }
 
-/** The first hint not yet shown, or undefined when every hint has been shown (or there are none). */
-export function nextHint(chapter: Chapter): HintChoice | undefined {
-  const hints = chapter.lab.hints;
-  const seen = hintsSeen(chapter);
-  const index = hints.findIndex((_, i) => !seen.has(i + 1));
-  const text = hints[index];
-  return text === undefined ? undefined : { n: index + 1, total: hints.length, text };
+export function hintNumber(task: Task, n: number): HintChoice | undefined {
+  const text = task.hints[n - 1];
+  return text === undefined ? undefined : { task, n, total: task.hints.length, text };
 }
 
-/** Wrap a paragraph to `width` columns, each line starting with `prefix`. */
+/** The first hint of the task not yet shown, or undefined when every one has been shown. */
+export function nextHint(chapter: Chapter, task: Task): HintChoice | undefined {
+  const seen = hintsSeen(chapter, task);
+  const index = task.hints.findIndex((_, i) => !seen.has(i + 1));
+  return index < 0 ? undefined : hintNumber(task, index + 1);
+}
+
+/** `npm run hint -- 04 lines`: the command for the next hint of a task. */
+export function hintCommand(chapter: Chapter, task: Task, n?: number): string {
+  return `npm run hint -- ${chapter.number} ${task.id}${n === undefined ? "" : ` ${n}`}`;
+}
+
+/** Wrap a paragraph to `width` columns, each line starting with `prefix`; a word longer than a line is broken. */
 export function wrap(text: string, width: number, prefix = ""): string {
+  const room = Math.max(10, width - prefix.length);
   const lines: string[] = [];
   let line = "";
-  for (const word of text.split(/\s+/)) {
-    if (line !== "" && prefix.length + line.length + 1 + word.length > width) {
-      lines.push(prefix + line);
+  for (let word of text.split(/\s+/).filter((w) => w !== "")) {
+    while (word.length > room) {
+      if (line !== "") lines.push(line);
+      lines.push(word.slice(0, room));
+      word = word.slice(room);
+      line = "";
+    }
+    if (line !== "" && line.length + 1 + word.length > room) {
+      lines.push(line);
       line = word;
     } else {
       line = line === "" ? word : `${line} ${word}`;
     }
   }
-  if (line !== "") lines.push(prefix + line);
-  return lines.join("\n");
+  if (line !== "") lines.push(line);
+  return lines.map((l) => prefix + l).join("\n");
 }
 
-/** A hint as printed: "Hint 2 of 4 for 00-welcome", the text, and how to get the next one (call after markHintSeen). */
-export function formatHint(chapter: Chapter, choice: HintChoice, width = 88): string {
-  const lines = [`Hint ${choice.n} of ${choice.total} for ${labDir(chapter)} (${chapter.title}):`, "", wrap(choice.text, width, "  "), ""];
-  const following = nextHint(chapter);
+/**
+ * A hint as printed: which task and which hint, the text wrapped to `width`,
+ * and what to do next: the hint command, or `again` ("Press h again") in a tool
+ * with keys. Call after markHintSeen.
+ */
+export function formatHint(chapter: Chapter, choice: HintChoice, width: number, again?: string): string {
+  const { task } = choice;
+  const lines = [
+    wrap(`Hint ${choice.n} of ${choice.total} for ${labDir(chapter)}, task ${task.id}: ${task.title}`, width),
+    "",
+    wrap(choice.text, width, "  "),
+    "",
+  ];
+  const following = nextHint(chapter, task);
   if (following) {
-    lines.push(`Still stuck? \`npm run hint -- ${chapter.number}\` shows hint ${following.n} of ${following.total}.`);
+    const how = again === undefined ? `\`${hintCommand(chapter, task)}\` shows` : `${again} for`;
+    lines.push(wrap(`Still stuck? ${how} hint ${following.n} of ${following.total}.`, width));
+  } else if (again !== undefined) {
+    lines.push(wrap(`You have seen every hint of this task. ${again} to see them again.`, width));
   } else {
-    lines.push(`You have now seen every hint. See any again with \`npm run hint -- ${chapter.number} <n>\` (1-${choice.total}).`);
+    lines.push(wrap(`That was this task's last hint. See any again with \`${hintCommand(chapter, task)} <n>\` (1-${choice.total}).`, width));
   }
   return lines.join("\n");
 }

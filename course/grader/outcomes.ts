@@ -14,8 +14,14 @@ export interface TestOutcome {
   /** The task (top-level describe) it belongs to; null when it is outside every task of the manifest. */
   task: string | null;
   state: OutcomeState;
-  /** The first line(s) of the failure, readable. */
+  /** Why the test failed, readable; for a test not run, why not. */
   message?: string;
+  /**
+   * Set when vitest skipped the test (it.skip, it.skipIf, ctx.skip): it is not
+   * scored, and this says why ("not run here: needs faketime", "skipped").
+   * Tests the grader could not run because the lab hung are not marked: they count.
+   */
+  notRun?: string;
   durationMs: number;
 }
 
@@ -70,6 +76,17 @@ function standIns(file: string, state: OutcomeState, message: string, input: Out
     message,
     durationMs: 0,
   }));
+}
+
+/** A test that needs an optional tool says so at the end of its title: "... (needs faketime)". */
+export function neededTool(testName: string): string | undefined {
+  return /\(needs ([^()]+)\)\s*$/.exec(testName)?.[1]?.trim();
+}
+
+/** Why vitest did not run a test, as the learner reads it. */
+export function notRunReason(testName: string): string {
+  const tool = neededTool(testName);
+  return tool === undefined ? "skipped" : `not run here: needs ${tool}`;
 }
 
 function seconds(ms: number): string {
@@ -129,7 +146,10 @@ export function buildOutcomes(input: OutcomeInput): OutcomeSummary {
         const ref = { file, path: testPath };
         const result = results.get(key(ref));
         const base = { file, name: testPath.join(" > "), task: taskOf(testPath, taskIds) };
-        if (result) {
+        if (result?.state === "skip") {
+          const why = notRunReason(base.name);
+          outcomes.push({ ...base, state: "skip", message: why, notRun: why, durationMs: result.durationMs });
+        } else if (result) {
           outcomes.push({ ...base, state: result.state, ...(result.message ? { message: result.message } : {}), durationMs: result.durationMs });
         } else if (stopped && started.has(key(ref))) {
           const start = started.get(key(ref));
@@ -147,11 +167,9 @@ export function buildOutcomes(input: OutcomeInput): OutcomeSummary {
       }
     }
   }
-  // vitest fails a run with such an error even when every test passed; so does the grader.
-  for (const { message, file, lastTest } of unhandled) {
-    const name = lastTest ? `(an error outside any test, thrown after "${lastTest}" started)` : "(an error outside any test)";
-    outcomes.push({ file: file ?? "", name, task: null, state: "fail", message, durationMs: 0 });
-  }
+  // vitest fails a run with such an error even when every test passed; so does
+  // the grader, and it blames the test that caused it when it can tell.
+  for (const error of unhandled) attributeUnhandled(error, outcomes, started);
 
   const summary: OutcomeSummary = { outcomes };
   if (loadErrors.size > 0) {
@@ -159,6 +177,43 @@ export function buildOutcomes(input: OutcomeInput): OutcomeSummary {
   }
   if (stopped) summary.hung = hungMessage(running, stopped, testTimeoutMs);
   return summary;
+}
+
+/**
+ * An error no test caught (an "error" event nobody listened for, a rejection
+ * nobody awaited) fails the test that was running when it was thrown; vitest
+ * names that test. When it does not (the error came between tests), the test of
+ * that file that started last is the likely cause. Only when even the file is
+ * unknown does it stay outside every task.
+ */
+function attributeUnhandled(
+  { message, file, lastTest }: Extract<GradeEvent, { type: "unhandled-error" }>,
+  outcomes: TestOutcome[],
+  started: Map<string, Extract<GradeEvent, { type: "started" }>>,
+): void {
+  const inFile = outcomes.filter((outcome) => outcome.file === file && outcome.notRun === undefined);
+  let culprit = lastTest === undefined ? undefined : inFile.find((outcome) => outcome.name.split(" > ").at(-1) === lastTest);
+  let how = "thrown while this test ran";
+  if (!culprit && file !== undefined) {
+    const last = [...started.values()].filter((ref) => ref.file === file).sort((a, b) => b.at - a.at)[0];
+    culprit = last === undefined ? undefined : inFile.find((outcome) => outcome.name === last.path.join(" > "));
+    how = "thrown after this test started (the last one that ran in its file), most likely by what it left running";
+  }
+  const uncaught = `an error nothing caught, ${how}: ${message}`;
+  if (culprit) {
+    const earlier = culprit.state === "pass" ? undefined : culprit.message;
+    culprit.state = culprit.state === "pass" ? "fail" : culprit.state;
+    culprit.message = earlier === undefined ? uncaught : `${earlier}\nand ${uncaught}`;
+    return;
+  }
+  outcomes.push({
+    file: file ?? "",
+    name: "(an error thrown outside every test)",
+    task: null,
+    state: "fail",
+    message: `an error nothing caught, thrown while no test of the lab was running (at the top level of a test file or a module it imports, or after the last test): ${message}`,
+    durationMs: 0,
+  });
 }
 
 const SYNCHRONOUS_LOOP = "a synchronous loop that never ends (a while (true), a busy wait), which vitest's own time limit cannot interrupt";

@@ -9,6 +9,7 @@ import type { LabGrade } from "./grade-lab";
 import type { OutcomeState } from "./events";
 import type { Straggler } from "./processes";
 import type { FileChange } from "./snapshot";
+import type { TypeProblem } from "./typecheck";
 
 export interface ReportTest {
   file: string;
@@ -16,8 +17,10 @@ export interface ReportTest {
   task: string | null;
   state: OutcomeState;
   message: string | null;
+  /** Why the test was not run (not scored): "not run here: needs faketime", "skipped"; null when it ran. */
+  notRun: string | null;
   durationMs: number;
-  /** The points of the test's task (earned only when all the task's tests pass); 0 outside any task. */
+  /** The points of the test's task (shared in proportion to its passing tests); 0 outside any task. */
   taskPoints: number;
 }
 
@@ -25,7 +28,12 @@ export interface ReportLab {
   lab: string;
   title: string;
   tests: ReportTest[];
-  tasks: { id: string; title: string; points: number; earned: number; passed: number; total: number }[];
+  /** total counts the tests that ran; notRun those that did not (not scored); counted is false when none could run. */
+  tasks: { id: string; title: string; short: string; points: number; earned: number; passed: number; total: number; notRun: number; needs: string[]; counted: boolean }[];
+  /** Type errors in the lab's files (they do not stop the tests). */
+  typeProblems: TypeProblem[];
+  /** The one task graded (--task), or null for the whole lab. */
+  focus: string | null;
   compileError: string | null;
   hung: string | null;
   stragglers: Straggler[];
@@ -58,10 +66,24 @@ function reportLab(grade: LabGrade): ReportLab {
       task: outcome.task,
       state: outcome.state,
       message: outcome.message ?? null,
+      notRun: outcome.notRun ?? null,
       durationMs: outcome.durationMs,
       taskPoints: outcome.task === null ? 0 : (points.get(outcome.task) ?? 0),
     })),
-    tasks: score.tasks.map(({ id, title, points: possible, earned, passed, total }) => ({ id, title, points: possible, earned, passed, total })),
+    tasks: score.tasks.map(({ id, title, short, points: possible, earned, passed, total, notRun, needs, counted }) => ({
+      id,
+      title,
+      short,
+      points: possible,
+      earned,
+      passed,
+      total,
+      notRun,
+      needs,
+      counted,
+    })),
+    typeProblems: grade.typeProblems,
+    focus: grade.focus?.id ?? null,
     compileError: run.compileError ?? null,
     hung: run.hung ?? null,
     stragglers: run.stragglers,

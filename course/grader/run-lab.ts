@@ -51,6 +51,8 @@ export interface RunLabOptions {
   testsDir?: string;
   /** Aborting stops the run at once: vitest's process group and everything the run started are killed. */
   signal?: AbortSignal;
+  /** Run only the tests whose full name matches (vitest -t): one task's tests, for `grade --task`. */
+  testNamePattern?: string;
 }
 
 export const DEFAULT_WALL_TIMEOUT_MS = 120_000;
@@ -86,11 +88,13 @@ interface VitestRun {
   wallTimeoutMs: number;
   stallTimeoutMs: number;
   signal: AbortSignal | undefined;
+  testNamePattern: string | undefined;
 }
 
 /** Run vitest over `testsDir`; kill its process group when the watchdog says so or `signal` aborts. */
-async function runVitest({ testsDir, env, heartbeatDir, wallTimeoutMs, stallTimeoutMs, signal }: VitestRun): Promise<VitestExit> {
-  const child = spawn(process.execPath, [vitestBin, "run", "--config", graderConfig, testsDir], {
+async function runVitest({ testsDir, env, heartbeatDir, wallTimeoutMs, stallTimeoutMs, signal, testNamePattern }: VitestRun): Promise<VitestExit> {
+  const filter = testNamePattern === undefined ? [] : ["--testNamePattern", testNamePattern];
+  const child = spawn(process.execPath, [vitestBin, "run", "--config", graderConfig, ...filter, testsDir], {
     cwd: courseRoot,
     env,
     detached: true, // its own process group: one kill stops vitest, its workers and their children
@@ -170,6 +174,7 @@ export async function runLab(chapter: Chapter, options: RunLabOptions): Promise<
       wallTimeoutMs: options.wallTimeoutMs ?? DEFAULT_WALL_TIMEOUT_MS,
       stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
       signal: options.signal,
+      testNamePattern: options.testNamePattern,
     });
     const stragglers = await killStragglers(runId);
     const events = readEvents(eventsFile, courseRoot);

@@ -39,8 +39,36 @@ export function columns(rows: string[][]): string[] {
 }
 
 // Colour codes take no room on screen.
-function visibleLength(text: string): number {
+export function visibleLength(text: string): number {
   return text.replace(/\u001b\[[0-9;]*m/g, "").length;
+}
+
+/** Plain text cut to `width` columns, ending in "…" when it was longer (for one-line summaries only). */
+export function cut(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
+
+/**
+ * One line of plain text folded to `width` columns without losing a character:
+ * broken at the last space that fits (or mid-word when none does), every
+ * continuation indented like the line plus two spaces.
+ */
+export function fold(line: string, width: number): string[] {
+  if (line.length <= width) return [line];
+  const lead = " ".repeat(Math.min((/^ */.exec(line)?.[0].length ?? 0) + 2, Math.floor(width / 2)));
+  const out: string[] = [];
+  let rest = line;
+  let prefix = "";
+  while (prefix.length + rest.length > width) {
+    const room = width - prefix.length;
+    let at = rest.lastIndexOf(" ", room);
+    if (at <= 0 || rest.slice(0, at).trim() === "") at = room;
+    out.push(prefix + rest.slice(0, at).trimEnd());
+    rest = rest.slice(at).replace(/^ /, "");
+    prefix = lead;
+  }
+  out.push(prefix + rest);
+  return out;
 }
 
 /** Indent every line of a block of text. */
@@ -51,7 +79,7 @@ export function indent(text: string, prefix: string): string {
     .join("\n");
 }
 
-/** Columns to wrap prose at: the terminal's width within reason, 88 when unknown (a pipe). */
+/** Columns to fit output to: the terminal's width within reason, 80 when unknown (a pipe, a file). */
 export function textWidth(stream: NodeJS.WriteStream = process.stdout): number {
-  return Math.max(40, Math.min(stream.columns || 88, 100));
+  return Math.max(40, Math.min(stream.columns || 80, 100));
 }

@@ -19,5 +19,6 @@ export default defineConfig({
     include: [`${testsDir}/**/*.test.ts`],
     setupFiles: [...(Array.isArray(baseSetup) ? baseSetup : [baseSetup]), "./course/grader/test-trace.ts"],
     reporters: ["./course/grader/reporter.ts"],
+    chaiConfig: { truncateThreshold: 0 }, // the learner reads whole values in a failure, never "'Error: read 64 MiB…'"
   },
 });

@@ -57,7 +57,7 @@ function fixtureChapter(slug: string, taskIds: string[]): Chapter {
     slug,
     title: `fixture: ${slug}`,
     summary: "",
-    lab: { files: [], tasks: taskIds.map((id) => ({ id, title: id, points: 1 })), hints: [] },
+    lab: { files: [], tasks: taskIds.map((id) => ({ id, title: id, short: id, points: 1, hints: [] })) },
   };
 }
 
@@ -87,7 +87,7 @@ describe("lab 00", () => {
     expect(run.outcomes.length).toBeGreaterThan(0);
     expect(run.outcomes.filter((outcome) => outcome.state !== "fail")).toEqual([]);
     expect(new Set(run.outcomes.map((outcome) => outcome.task))).toEqual(new Set(["parseStat", "readStat"]));
-    const first = firstFailure(run);
+    const first = firstFailure(chapter, run);
     expect(first?.name).toMatch(/^parseStat > /);
     expect(first?.file).toBe("labs/00-welcome/tests/stat.test.ts");
     expect(first?.message).toMatch(/^TODO: parseStat is not written yet\nat labs\/00-welcome\/stat\.ts:\d+:\d+$/);
@@ -159,16 +159,17 @@ describe("npm run grade", () => {
   const grade = (...args: string[]) =>
     spawnSync(process.execPath, [...tsNodeArgs, "course/cli/grade.ts", ...args], { cwd: courseRoot, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
 
-  it("prints the task table, the first failure and the hint command, writes the report, exits 1", () => {
+  it("prints the task table, every failure, the first in full and the task's hint command, writes the report, exits 1", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "grade-report-"));
     try {
       const reportFile = path.join(dir, "report.json");
       const result = grade("00", "--json", reportFile);
       expect(result.stderr).toBe("");
       expect(result.status).toBe(1);
-      expect(result.stdout).toMatch(/✗ Parse a \/proc\/<pid>\/stat line\s+0\/4\s+0\/6/);
-      expect(result.stdout).toMatch(/First failure: parseStat > /);
-      expect(result.stdout).toContain("npm run hint -- 00");
+      expect(result.stdout).toMatch(/✗ Parse a stat line\s+0\/4\s+0\/6/);
+      expect(result.stdout).toMatch(/First, in full: parseStat > /);
+      expect(result.stdout.match(/^ {4}✗ (parseStat|readStat) > /gm)).toHaveLength(8);
+      expect(result.stdout).toContain("Stuck on parseStat? npm run hint -- 00 parseStat");
       const report = JSON.parse(readFileSync(reportFile, "utf8")) as GradeReport;
       expect(report.labs.map((lab) => lab.lab)).toEqual(["00-welcome"]);
       expect(report.labs[0]?.tests.every((test) => test.state === "fail" && test.taskPoints > 0)).toBe(true);
