@@ -14,6 +14,12 @@ export interface Lab {
   tasks: Task[];
   /** Progressive hints: a nudge first, nearly the answer last. */
   hints: string[];
+  /**
+   * The grader stops the lab's whole run after this many seconds (default 120). Sized so the model
+   * solution passes on a machine with both cores busy; a wrong answer that waits forever is caught
+   * sooner by the tests' own, event-driven limits.
+   */
+  timeLimitSeconds?: number;
 }
 
 export interface Chapter {
