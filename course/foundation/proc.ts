@@ -77,12 +77,12 @@ export function bootTicksNow(): number {
 
 const MAX_COMMAND_LENGTH = 160;
 
-/** The command line of a process, as `ps` would show it ("" when it is gone or a zombie). */
-export function commandOf(pid: number): string {
+/** The command line of a process, as `ps` would show it, cut at `limit` characters ("" when it is gone or a zombie). */
+export function commandOf(pid: number, limit = MAX_COMMAND_LENGTH): string {
   try {
     const words = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((word) => word !== "");
-    const command = words.join(" ");
-    return command.length > MAX_COMMAND_LENGTH ? `${command.slice(0, MAX_COMMAND_LENGTH)}…` : command;
+    const command = words.join(" ").replace(/\s+/g, " ");
+    return command.length > limit ? `${command.slice(0, limit)}…` : command;
   } catch {
     return "";
   }

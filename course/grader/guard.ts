@@ -39,8 +39,15 @@ const child = spawn(command, args, {
 closeSync(RESULTS_FD); // vitest holds it now; when vitest is gone, the grader sees the channel end
 const vitestPid = child.pid ?? -1;
 
+// The grader may be gone (that is what the guard is for): a write to its pipe must not kill us.
+process.stdout.on("error", () => undefined);
+process.stderr.on("error", () => undefined);
 function send(message: object): void {
-  process.stdout.write(`${JSON.stringify(message)}\n`);
+  try {
+    process.stdout.write(`${JSON.stringify(message)}\n`);
+  } catch {
+    // The grader is gone; the lifeline says so too.
+  }
 }
 send({ vitest: vitestPid, helpers, mechanism: containment.mechanism, subreaper: containment.active });
 child.once("error", (err) => send({ exit: null, signal: null, error: err.message }));

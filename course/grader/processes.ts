@@ -41,8 +41,16 @@ export class RunProcesses {
   private readonly infrastructure = new Set<string>();
   private guard: number | undefined;
 
-  constructor(private readonly runId: string) {
+  private vitest: number | undefined;
+  /** The programs vitest itself starts: its workers and esbuild, from the course's own node_modules. */
+  private readonly ownPrograms: string[];
+
+  constructor(
+    private readonly runId: string,
+    root: string,
+  ) {
     this.baseline = new Set(descendantsOf(process.pid).map(identity));
+    this.ownPrograms = [`${root}/node_modules/tinypool/dist/entry/process.js`, `${root}/node_modules/@esbuild/`];
   }
 
   /** The guard, and the helpers it had before it started vitest. */
@@ -53,6 +61,7 @@ export class RunProcesses {
 
   /** Note vitest's own processes; call it often while vitest runs (they are known by their parent). */
   observe(vitestPid: number): void {
+    this.vitest = vitestPid;
     for (const child of childrenOf(vitestPid)) this.infrastructure.add(identity(child));
     const vitest = processEntry(vitestPid);
     if (vitest) this.infrastructure.add(identity(vitest));
@@ -74,8 +83,17 @@ export class RunProcesses {
     return [...found.values()].filter((entry) => entry.state !== "Z" && entry.state !== "X");
   }
 
+  /**
+   * One of vitest's own: seen as a direct child of vitest's main process, or (a worker vitest
+   * started just before it ended, too briefly to be seen) in vitest's process group and running
+   * one of the programs vitest starts. A lab's process could only pass for one on purpose, and is
+   * killed all the same.
+   */
   isInfrastructure(entry: ProcessEntry): boolean {
-    return this.infrastructure.has(identity(entry));
+    if (this.infrastructure.has(identity(entry))) return true;
+    if (entry.pgid !== this.vitest) return false;
+    const command = commandOf(entry.pid, Number.POSITIVE_INFINITY);
+    return this.ownPrograms.some((program) => command.includes(program));
   }
 
   /**
@@ -90,7 +108,6 @@ export class RunProcesses {
     for (let left = this.living(); left.length > 0 && performance.now() < deadline; left = this.living()) {
       for (const entry of left) {
         if (!killed.includes(entry.pid) && !this.isInfrastructure(entry)) {
-          if (process.env.DEBUG_SWEEP) console.error("straggler", entry, this.guard, [...this.infrastructure], [...this.baseline]);
           stragglers.push({ pid: entry.pid, command: commandOf(entry.pid) || "(exited while being named)", startTicks: entry.startTicks });
         }
         killed.push(entry.pid);

@@ -19,6 +19,8 @@ export interface VitestEnd {
   output: string;
   /** The text of the results channel. */
   results: string;
+  /** Test processes that died without exiting (their heartbeat file was left): killed by a signal, or crashed. */
+  diedSuddenly?: number[];
 }
 
 type Started = Extract<GradeEvent, { type: "started" }>;
@@ -143,6 +145,10 @@ export function explainEnd(end: VitestEnd, results: Results, trace: GradeEvent[]
   const cause = crashCause(end.output);
   if (cause !== undefined) {
     return { hung: `${cause}${when}`, noResultReason: `no result: ${cause.split(" (")[0]}` };
+  }
+  if ((end.diedSuddenly ?? []).length > 0) {
+    const why = `a test process died suddenly${when}: killed by a signal, out of memory (its last words may be lost on a busy machine), or a crash of Node itself`;
+    return { hung: why, noResultReason: "no result: its test process died suddenly (see above)" };
   }
   if (!ended && summary.compileError === undefined) {
     const tail = end.output.split("\n").slice(-3).join(" ").trim();

@@ -13,11 +13,12 @@
 //   test that was running when they were born, and fail that test.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
+import { isRunning } from "../foundation/proc";
 import { becomeSubreaper } from "../foundation/subreaper";
 import { courseRoot, type Impl } from "../impl";
 import { labDir, type Chapter } from "../manifest";
@@ -198,6 +199,24 @@ async function runVitest({ testsDir, env, scratch, traceDir, processes, wallTime
   };
 }
 
+/**
+ * Test processes that died in the middle of a test: a test started there and never ended, and
+ * the process is gone without running its exit handlers (its heartbeat file is still there).
+ * (vitest ends its workers with a signal too, but between tests.)
+ */
+function diedInTest(traceDir: string, trace: GradeEvent[]): number[] {
+  const open = new Map<number, number>();
+  for (const event of trace) {
+    if (event.type === "started") open.set(event.pid, (open.get(event.pid) ?? 0) + 1);
+    if (event.type === "finished" && event.pid !== undefined) open.set(event.pid, (open.get(event.pid) ?? 0) - 1);
+  }
+  return readdirSync(traceDir)
+    .map((entry) => /^alive-(\d+)$/.exec(entry)?.[1])
+    .filter((pid): pid is string => pid !== undefined)
+    .map(Number)
+    .filter((pid) => (open.get(pid) ?? 0) > 0 && !isRunning(pid));
+}
+
 /** Close the guard's lifeline: it kills whatever is left, removes the scratch folder, and exits. */
 async function releaseGuard(guard: ChildProcess): Promise<void> {
   if (guard.exitCode !== null || guard.signalCode !== null) return;
@@ -247,7 +266,7 @@ export async function runLab(chapter: Chapter, options: RunLabOptions): Promise<
       // always remove it (never, when the run is killed): keep it inside our scratch.
       TMPDIR: tmp,
     };
-    const processes = new RunProcesses(runId);
+    const processes = new RunProcesses(runId, courseRoot);
     const exit = await runVitest({
       testsDir,
       env,
@@ -261,6 +280,7 @@ export async function runLab(chapter: Chapter, options: RunLabOptions): Promise<
     const stragglers = await processes.sweep();
     // Read the trace before the guard goes: it removes the scratch folder.
     const trace = readTrace(traceFile(traceDir), courseRoot);
+    const diedSuddenly = exit.stopped || exit.cancelled ? [] : diedInTest(traceDir, trace);
     await releaseGuard(exit.guard);
     const results = parseResults(exit.results, courseRoot);
     // The trace says which test started and ended where; its results never count (see events.ts).
@@ -277,12 +297,13 @@ export async function runLab(chapter: Chapter, options: RunLabOptions): Promise<
       courseRoot,
     });
     attributeBirths(stragglers, trace);
-    const ending = explainEnd(exit, results, trace, summary);
-    let outcomes = failLeavers(summary.outcomes, stragglers);
+    const ending = explainEnd({ ...exit, diedSuddenly }, results, trace, summary);
+    let outcomes = summary.outcomes;
     const { noResultReason, voidResults } = ending;
     if (noResultReason !== undefined) {
       outcomes = outcomes.map((outcome) => (outcome.message === NO_RESULT ? { ...outcome, message: noResultReason } : outcome));
     }
+    outcomes = failLeavers(outcomes, stragglers);
     if (voidResults !== undefined) {
       outcomes = outcomes.map((outcome) => (outcome.state === "pass" ? { ...outcome, state: "fail" as const, message: "not counted: the run's results were tampered with (see above)" } : outcome));
     }
