@@ -2,23 +2,32 @@
 // Grades every lab of the course, one at a time (or just the one named), prints
 // a table of tasks and points per lab and the first failure explained, and
 // writes a JSON report. Exits 0 only when every graded test passes.
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import path from "node:path";
 import { chapters, labDir, type Chapter } from "../manifest";
 import { chapterArg, implArg, parseCommandLine, secondsArg, usageError } from "../grader/cli-args";
 import { labNotes, taskTable } from "../grader/explain";
 import { gradeLab, hasLab, type LabGrade } from "../grader/grade-lab";
 import { buildReport, writeReport } from "../grader/report";
 import { DEFAULT_WALL_TIMEOUT_MS } from "../grader/run-lab";
-import { readSnapshot, type Snapshot } from "../grader/snapshot";
+import { readSnapshot, SNAPSHOT_FILE, type Snapshot } from "../grader/snapshot";
 import { displayPath, statePath, userPath } from "../grader/state";
 import { styleFor } from "../grader/style";
 
 const USAGE = `Usage: npm run grade [-- <lab>] [--json <path>] [--time-limit <seconds>] [--impl labs|solutions]
+       npm run grade -- --clean-room <learner's course folder> [<lab>]   (for instructors)
 
 Grades your work in labs/: every lab, or the one named ("00", "welcome" or "00-welcome").
   --json <path>           write the JSON report there (default .course/grade-report.json)
-  --time-limit <seconds>  stop a lab whose tests run longer (default ${DEFAULT_WALL_TIMEOUT_MS / 1000})
+  --time-limit <seconds>  stop a lab whose tests run longer (default: the lab's own limit, ${DEFAULT_WALL_TIMEOUT_MS / 1000} s for most)
   --impl solutions        grade the model answers instead (for maintainers)
 Exit status: 0 when every graded test passes, 1 when some do not, 2 for a usage error.`;
+
+// `--clean-room <folder>`: grade a learner's copy in a fresh copy of the course (course/cli/clean-room.ts).
+if (process.argv.slice(2).some((arg) => arg === "--clean-room" || arg.startsWith("--clean-room="))) {
+  await import("./clean-room");
+  process.exit(process.exitCode ?? 0);
+}
 
 const { values, positionals } = parseCommandLine(
   { json: { type: "string" }, impl: { type: "string" }, "time-limit": { type: "string" } },
@@ -33,6 +42,15 @@ if (positionals.length > 1) usageError(`Grade one lab or all of them, not ${posi
 const impl = implArg(values.impl, USAGE);
 const wallTimeoutMs = secondsArg("--time-limit", values["time-limit"], USAGE);
 const reportFile = values.json === undefined ? statePath("grade-report.json") : userPath(values.json);
+// Check where the report goes before grading, not after (the grade would be lost).
+if (existsSync(reportFile) && statSync(reportFile).isDirectory()) {
+  usageError(`--json ${values.json} is a folder; give a file name for the report, such as ${path.join(values.json ?? "", "grade-report.json")}`, USAGE);
+}
+try {
+  mkdirSync(path.dirname(reportFile), { recursive: true });
+} catch (err) {
+  usageError(`--json ${values.json}: cannot create the folder for the report (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose another path`, USAGE);
+}
 const named = positionals[0];
 const selected: Chapter[] = named === undefined ? chapters : [chapterArg(named)];
 const style = styleFor(process.stdout);
@@ -40,6 +58,9 @@ const style = styleFor(process.stdout);
 let snapshot: Snapshot | undefined;
 try {
   snapshot = readSnapshot();
+  if (snapshot === undefined) {
+    console.log(`${style.warn} ${style.paint("red", `${SNAPSHOT_FILE} is missing`)}: the grader cannot tell whether the tests were changed, so this grade may use edited tests. Restore it: \`git checkout ${SNAPSHOT_FILE}\`.\n`);
+  }
 } catch (err) {
   console.log(`${style.warn} ${(err as Error).message}. Grading goes on; edited tests cannot be detected.`);
 }

@@ -1,6 +1,6 @@
 // npm run watch [-- <lab>]: grade a lab again every time one of its files is
 // saved, with a progress bar and the first failure. See USAGE for the keys.
-import { watch, type FSWatcher } from "node:fs";
+import { existsSync, watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import { courseRoot } from "../impl";
 import { chapters, labDir, type Chapter } from "../manifest";
@@ -9,7 +9,7 @@ import { labNotes, progressLine, taskTable } from "../grader/explain";
 import { gradeLab, hasLab, type LabGrade } from "../grader/grade-lab";
 import { formatHint, markHintSeen, nextHint } from "../grader/hints";
 import { labFolder } from "../grader/lab-files";
-import { readSnapshot, type Snapshot } from "../grader/snapshot";
+import { readSnapshot, SNAPSHOT_FILE, type Snapshot } from "../grader/snapshot";
 import { styleFor, textWidth } from "../grader/style";
 
 const USAGE = `Usage: npm run watch [-- <lab>] [--time-limit <seconds>]
@@ -48,11 +48,15 @@ let running: { controller: AbortController; done: Promise<void> } | undefined;
 let again = false;
 let quitting = false;
 
+let snapshotWarning: string | undefined;
 function snapshot(): Snapshot | undefined {
   try {
-    return readSnapshot();
-  } catch {
-    return undefined; // grade says why; watch only loses the edited-tests warning
+    const found = readSnapshot();
+    snapshotWarning = found ? undefined : `${SNAPSHOT_FILE} is missing: edited tests cannot be detected, so this grade may use them. Restore it: \`git checkout ${SNAPSHOT_FILE}\`.`;
+    return found;
+  } catch (err) {
+    snapshotWarning = `${(err as Error).message}. Edited tests cannot be detected.`;
+    return undefined;
   }
 }
 
@@ -75,6 +79,7 @@ function show(result: LabGrade): void {
     ...taskTable(result, style),
     "",
     ...labNotes(result, style),
+    ...(snapshotWarning ? [`${style.warn} ${style.paint("red", snapshotWarning)}`] : []),
   ];
   if (result.score.complete) {
     const after = labs[labs.indexOf(result.chapter) + 1];
@@ -116,9 +121,11 @@ function watchLab(chapter: Chapter, graded?: LabGrade): void {
   const folder = path.join(courseRoot, labFolder(chapter));
   try {
     watcher = watch(folder, { recursive: true }, () => {
+      if (folderGone(chapter)) return;
       clearTimeout(debounce);
       debounce = setTimeout(regrade, DEBOUNCE_MS); // an editor's save is often several writes
     });
+    watcher.on("error", () => void folderGone(chapter, true));
   } catch (err) {
     console.error(`Cannot watch ${labFolder(chapter)}: ${(err as Error).message}. \`git checkout ${labFolder(chapter)}\` restores the lab.`);
     void quit(1);
@@ -133,6 +140,25 @@ function watchLab(chapter: Chapter, graded?: LabGrade): void {
     regrade();
   }
 }
+
+/**
+ * When the lab's folder is gone (moved, renamed or deleted), there is nothing left to watch: say
+ * so and stop with exit code 1. A watcher keeps watching the moved folder, so look, do not wait.
+ */
+function folderGone(chapter: Chapter, watcherFailed = false): boolean {
+  if (quitting || (existsSync(path.join(courseRoot, labFolder(chapter))) && !watcherFailed)) return false;
+  const folder = labFolder(chapter);
+  console.error(
+    watcherFailed
+      ? `\nWatching ${folder} failed; watch stops. Run \`npm run watch -- ${chapter.number}\` again.`
+      : `\n${folder} was moved or deleted, so there is nothing left to watch; watch stops. Put it back (\`git checkout ${folder}\` restores the starter) and run \`npm run watch -- ${chapter.number}\` again.`,
+  );
+  void quit(1);
+  return true;
+}
+setInterval(() => {
+  if (current) folderGone(current);
+}, 1_000).unref();
 
 function showHint(current: Chapter): void {
   const hint = nextHint(current);
