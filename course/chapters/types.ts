@@ -16,8 +16,8 @@ export interface Lab {
   hints: string[];
   /**
    * The grader stops the lab's whole run after this many seconds (default 120). Sized so the model
-   * solution passes on a machine with both cores busy: at least 4 times, and 60 s more than, its
-   * grading time measured with two busy-loop hogs on 2 cores. A wrong answer that waits forever is
+   * solution passes on a machine with both cores busy: at least 4 times its grading time measured
+   * with two busy-loop hogs on 2 cores, and never under 60 s. A wrong answer that waits forever is
    * caught sooner by the tests' own, event-driven limits.
    */
   timeLimitSeconds?: number;
