@@ -226,7 +226,8 @@ describe("containment: nothing the lab does escapes the grader", () => {
   });
 
   it("says a test past its own long limit was waiting, not looping, when the lab's time limit stops it", async () => {
-    const run = await runLab(fixtureChapter("waits-past-limit", ["waits"]), { impl: "labs", testsDir: fixtureLab("waits-past-limit"), wallTimeoutMs: 6_000 });
+    // 15 s: vitest must have reached the test by then, even on a machine with both cores busy.
+    const run = await runLab(fixtureChapter("waits-past-limit", ["waits"]), { impl: "labs", testsDir: fixtureLab("waits-past-limit"), wallTimeoutMs: 15_000 });
     expect(run.hung).toMatch(/time limit/);
     expect(run.hung).not.toMatch(/synchronous loop/);
     expect(run.hung).toMatch(/still waiting/);
