@@ -36,7 +36,11 @@ const child = spawn(command, args, {
   detached: true, // its own process group: the lab's kill(0, ...) cannot reach the guard
   stdio: ["ignore", 2, 2, RESULTS_FD],
 });
-closeSync(RESULTS_FD); // vitest holds it now; when vitest is gone, the grader sees the channel end
+try {
+  closeSync(RESULTS_FD); // vitest holds it now; when vitest is gone, the grader sees the channel end
+} catch {
+  // Not open: started without a results channel (vitest's reporter then writes nothing).
+}
 const vitestPid = child.pid ?? -1;
 
 // The grader may be gone (that is what the guard is for): a write to its pipe must not kill us.

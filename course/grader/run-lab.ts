@@ -98,12 +98,33 @@ class OutputTail {
   }
 }
 
-/** Everything a stream carries, until it ends or `whenDone` settles (a helper of vitest may hold it open). */
-function collect(stream: Readable): { text: () => string } {
+/** What came over a stream so far, and a way to wait for its end. */
+interface Collected {
+  text: () => string;
+  /** Resolves when the stream has ended (every writer is gone), or after `timeoutMs`. */
+  ended: (timeoutMs: number) => Promise<void>;
+}
+
+function collect(stream: Readable): Collected {
   const chunks: Buffer[] = [];
-  stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-  stream.on("error", () => undefined);
-  return { text: () => Buffer.concat(chunks).toString("utf8") };
+  let done = false;
+  const finished = new Promise<void>((resolve) => {
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    stream.once("end", resolve);
+    stream.once("close", resolve);
+    stream.once("error", () => resolve());
+  }).then(() => {
+    done = true;
+  });
+  return {
+    text: () => Buffer.concat(chunks).toString("utf8"),
+    ended: async (timeoutMs) => {
+      if (done) return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([finished, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timer);
+    },
+  };
 }
 
 /** JSON lines from the guard's stdout, to `onMessage`. */
@@ -135,7 +156,16 @@ interface VitestRun {
 }
 
 /** Run vitest over `testsDir` under the guard; kill its process group when the watchdog says so or `signal` aborts. */
-async function runVitest({ testsDir, env, scratch, traceDir, processes, wallTimeoutMs, stallTimeoutMs, signal }: VitestRun): Promise<VitestEnd & { guard: ChildProcess; containment: Containment }> {
+async function runVitest({
+  testsDir,
+  env,
+  scratch,
+  traceDir,
+  processes,
+  wallTimeoutMs,
+  stallTimeoutMs,
+  signal,
+}: VitestRun): Promise<Omit<VitestEnd, "results"> & { results: Collected; guard: ChildProcess; containment: Containment }> {
   const guard = spawn(process.execPath, [...tsNodeArgs, guardScript, scratch, process.execPath, vitestBin, "run", "--config", graderConfig, testsDir], {
     cwd: courseRoot,
     env,
@@ -193,7 +223,7 @@ async function runVitest({ testsDir, env, scratch, traceDir, processes, wallTime
     ...(stopped ? { stopped } : {}),
     cancelled,
     output: output.toString(),
-    results: results.text(),
+    results,
     guard,
     containment,
   };
@@ -278,11 +308,14 @@ export async function runLab(chapter: Chapter, options: RunLabOptions): Promise<
       signal: options.signal,
     });
     const stragglers = await processes.sweep();
+    // vitest wrote its last results before it exited, but they may still be on their way: the
+    // channel ends when every holder is gone (vitest, and its esbuild, swept just now).
+    await exit.results.ended(5_000);
     // Read the trace before the guard goes: it removes the scratch folder.
     const trace = readTrace(traceFile(traceDir), courseRoot);
     const diedSuddenly = exit.stopped || exit.cancelled ? [] : diedInTest(traceDir, trace);
     await releaseGuard(exit.guard);
-    const results = parseResults(exit.results, courseRoot);
+    const results = parseResults(exit.results.text(), courseRoot);
     // The trace says which test started and ended where; its results never count (see events.ts).
     const traced: GradeEvent[] = trace.map((event) =>
       event.type === "finished"
@@ -297,7 +330,7 @@ export async function runLab(chapter: Chapter, options: RunLabOptions): Promise<
       courseRoot,
     });
     attributeBirths(stragglers, trace);
-    const ending = explainEnd({ ...exit, diedSuddenly }, results, trace, summary);
+    const ending = explainEnd({ ...exit, results: exit.results.text(), diedSuddenly }, results, trace, summary);
     let outcomes = summary.outcomes;
     const { noResultReason, voidResults } = ending;
     if (noResultReason !== undefined) {
