@@ -34,7 +34,11 @@ export type GradeEvent =
   /** An error outside any test (an unhandled rejection, an exception in a timer), and the test that ran last, if vitest knows. */
   | { type: "unhandled-error"; message: string; file?: string; lastTest?: string }
   /** vitest finished the whole run by itself. */
-  | { type: "run-end" };
+  | { type: "run-end" }
+  /** (Trace only.) Process `pid` starts loading a test file (and the modules it imports). */
+  | { type: "loading"; pid: number; ticks: number }
+  /** (Trace only.) That file is loaded; its tests are about to run. */
+  | { type: "loaded"; pid: number; ticks: number; file: string };
 
 /** Append one event to the trace (in a test process); a no-op when vitest runs outside the grader. */
 export function recordTrace(event: GradeEvent): void {
@@ -94,7 +98,7 @@ export function parseResults(text: string, root: string): Results {
   return { events };
 }
 
-/** The trace's "started" and worker "finished" lines (a last line cut short by a kill is ignored). Never results. */
+/** The trace's lines: test starts, worker "finished" lines, file loading (a last line cut short by a kill is ignored). Never results. */
 export function readTrace(file: string, root: string): GradeEvent[] {
   let text: string;
   try {
@@ -107,7 +111,7 @@ export function readTrace(file: string, root: string): GradeEvent[] {
     if (line.trim() === "") continue;
     try {
       const event = JSON.parse(line) as GradeEvent;
-      if (event.type === "started" || (event.type === "finished" && event.from === "worker")) events.push(event);
+      if (event.type === "started" || event.type === "loading" || event.type === "loaded" || (event.type === "finished" && event.from === "worker")) events.push(event);
     } catch {
       // A partial line written at the moment the process was killed, or noise.
     }

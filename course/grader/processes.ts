@@ -14,6 +14,8 @@ export interface Straggler {
   command: string;
   /** The test (or tests, when files ran side by side) running when it was born, if the trace says. */
   bornDuring?: string[];
+  /** Born while this test file was loading (top-level code of the file or of a module it imports). */
+  bornWhileLoading?: string;
   /** When it was born, in /proc's clock (1/100 s since boot). */
   startTicks?: number;
 }

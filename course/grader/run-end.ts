@@ -43,11 +43,21 @@ export function attributeBirths(stragglers: Straggler[], trace: GradeEvent[]): v
     );
     spans.push({ ref: event, end: end?.ticks ?? Number.POSITIVE_INFINITY });
   }
+  const loading: { pid: number; from: number; to: number; file: string }[] = [];
+  for (const [index, event] of trace.entries()) {
+    if (event.type !== "loading") continue;
+    const loaded = trace.slice(index + 1).find((other): other is Extract<GradeEvent, { type: "loaded" }> => other.type === "loaded" && other.pid === event.pid);
+    if (loaded) loading.push({ pid: event.pid, from: event.ticks, to: loaded.ticks, file: loaded.file });
+  }
   for (const straggler of stragglers) {
     const born = straggler.startTicks;
     if (born === undefined) continue;
     const during = spans.filter(({ ref, end }) => (ref.ticks ?? 0) <= born && born <= end).map(({ ref }) => ref);
     if (during.length > 0) straggler.bornDuring = during.map((ref) => [ref.file, ...ref.path].join(" > "));
+    else {
+      const file = loading.find(({ from, to }) => from <= born && born <= to)?.file;
+      if (file) straggler.bornWhileLoading = file;
+    }
   }
 }
 
@@ -74,12 +84,17 @@ export function failLeavers(outcomes: TestOutcome[], stragglers: Straggler[]): T
   }
   if (orphans.length > 0) {
     const list = orphans.map((s) => `process ${s.pid}: ${s.command}`).join("; ");
+    const loading = [...new Set(orphans.map((s) => s.bornWhileLoading).filter((file): file is string => file !== undefined))];
+    const when =
+      loading.length > 0
+        ? `started while ${loading.join(" and ")} was loading: by top-level code of a module it imports (code that runs at import, outside any function)`
+        : "started outside any test (while a test file was loading, or after its tests)";
     result.push({
-      file: "",
+      file: loading[0] ?? "",
       name: "(processes left running, started outside any test)",
       task: null,
       state: "fail",
-      message: `The lab left ${orphans.length === 1 ? "a process" : `${orphans.length} processes`} running (${list}), started while a test file was loading or after its tests. ${LEFT_RUNNING}.`,
+      message: `The lab left ${orphans.length === 1 ? "a process" : `${orphans.length} processes`} running (${list}), ${when}. ${LEFT_RUNNING}.`,
       durationMs: 0,
     });
   }

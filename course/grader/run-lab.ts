@@ -317,11 +317,11 @@ export async function runLab(chapter: Chapter, options: RunLabOptions): Promise<
     await releaseGuard(exit.guard);
     const results = parseResults(exit.results.text(), courseRoot);
     // The trace says which test started and ended where; its results never count (see events.ts).
-    const traced: GradeEvent[] = trace.map((event) =>
-      event.type === "finished"
-        ? { ...event, state: "skip", message: "its result never reached the grader: the run ended before vitest's main process reported it" }
-        : event,
-    );
+    const traced: GradeEvent[] = trace.flatMap((event): GradeEvent[] => {
+      if (event.type === "started") return [event];
+      if (event.type === "finished") return [{ ...event, state: "skip", message: "its result never reached the grader: the run ended before vitest's main process reported it" }];
+      return []; // file loading: only for left-behind processes
+    });
     const summary = buildOutcomes({
       events: [...results.events, ...traced],
       testFiles,

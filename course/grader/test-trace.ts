@@ -12,7 +12,7 @@
 //    it goes stale, this process is stuck in synchronous code, and the grader
 //    stops the run instead of waiting for its overall time limit.
 import { unlinkSync, writeFileSync } from "node:fs";
-import { afterEach, beforeEach } from "vitest";
+import { afterEach, beforeAll, beforeEach } from "vitest";
 import { bootTicksNow } from "../foundation/proc";
 import { courseRoot } from "../impl";
 import { recordTrace } from "./events";
@@ -41,6 +41,14 @@ function startHeartbeat(): void {
 }
 
 startHeartbeat();
+
+// This setup file runs again before each test file is loaded: a process born between here and
+// the file's first beforeAll was started by top-level code (the lab's module, or the test file).
+recordTrace({ type: "loading", pid: process.pid, ticks: bootTicksNow() });
+beforeAll((suite) => {
+  const file = (suite as { filepath?: unknown }).filepath;
+  recordTrace({ type: "loaded", pid: process.pid, ticks: bootTicksNow(), file: typeof file === "string" ? file : "" });
+});
 
 interface TaskLike {
   name: string;
