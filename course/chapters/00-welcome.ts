@@ -6,6 +6,7 @@ export const chapter: Chapter = {
   title: "Welcome: how the course works, and a first look at /proc",
   summary: "Notebook, lab, grade, hint; the kernel's view of a process in /proc/self; parse /proc/<pid>/stat.",
   lab: {
+    timeLimitSeconds: 60,
     files: ["stat.ts"],
     tasks: [
       {

@@ -7,6 +7,7 @@ export const chapter: Chapter = {
   summary:
     "Kernel threads in /proc/<pid>/task, worker TIDs from /proc/thread-self, CPU-bound speedup across cores, and the cooperative event loop.",
   lab: {
+    timeLimitSeconds: 90,
     files: ["threads.ts", "chunks.ts", "prime-worker.ts", "pool.ts", "event-loop.ts"],
     tasks: [
       {

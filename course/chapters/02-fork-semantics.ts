@@ -7,6 +7,7 @@ export const chapter: Chapter = {
   summary:
     "Copied memory but shared descriptors: the notes' os.fork experiment, why Node spawns, what crosses spawn (env, cwd, fds, signals) read from /proc, and one open file description shared by parent and child.",
   lab: {
+    timeLimitSeconds: 60,
     files: ["launch.ts", "inherited.ts", "child-writer.ts", "shared-fd.ts"],
     tasks: [
       {

@@ -7,6 +7,7 @@ export const chapter: Chapter = {
   summary:
     "Redirection is dup2 between fork and exec; spawn's 'pipe' is a socketpair, a shell's | is a pipe; SIGPIPE and EPIPE; 64 KiB of backpressure; a runPipeline wired kernel-to-kernel that reports every stage.",
   lab: {
+    timeLimitSeconds: 60,
     files: ["pipe.ts", "pipeline.ts"],
     tasks: [
       {

@@ -7,6 +7,7 @@ export const chapter: Chapter = {
   summary:
     "stdin as a TTY, a pipe, a file or a socket; chunks are not lines; split UTF-8; readline; epoll_wait and EAGAIN; a bounded lines() and an nl that survives | head -1.",
   lab: {
+    timeLimitSeconds: 90,
     files: ["lines.ts", "nl.ts", "cli.ts"],
     tasks: [
       {

@@ -7,6 +7,7 @@ export const chapter: Chapter = {
   summary:
     "Sessions, process groups and controlling terminals in /proc; setsid() through detached spawn; why the second fork; daemonize with readiness, an exclusive pid file, SIGTERM and SIGHUP.",
   lab: {
+    timeLimitSeconds: 300,
     files: ["pidfile.ts", "daemon.ts", "daemonize.ts", "stop.ts"],
     tasks: [
       {

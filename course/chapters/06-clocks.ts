@@ -7,6 +7,7 @@ export const chapter: Chapter = {
   summary:
     "Date.now() is CLOCK_REALTIME, hrtime is CLOCK_MONOTONIC; clocksources, vDSO, libfaketime; a Stopwatch, a Deadline and a trial period that a clock set back cannot fool.",
   lab: {
+    timeLimitSeconds: 90,
     files: ["stopwatch.ts", "trial.ts", "trial-cli.ts"],
     tasks: [
       {

@@ -7,6 +7,7 @@ export const chapter: Chapter = {
   summary:
     "Socket files, stale sockets and EADDRINUSE, permissions as access control, the 107-byte path limit, byte streams without message boundaries, datagrams from Python, UDS vs TCP loopback measured; a safe listenUnix(), a frame codec and a request client with a timeout.",
   lab: {
+    timeLimitSeconds: 60,
     files: ["listen.ts", "frames.ts", "server.ts", "client.ts"],
     tasks: [
       {

@@ -7,6 +7,7 @@ export const chapter: Chapter = {
   summary:
     "Node's stdio and IPC channels are socketpairs; two readers race for one end; child.send(msg, handle) passes a socket with SCM_RIGHTS; SO_PEERCRED; a pre-fork server with restarts, graceful shutdown and no orphans.",
   lab: {
+    timeLimitSeconds: 300,
     files: ["protocol.ts", "backoff.ts", "worker.ts", "prefork.ts", "master.ts"],
     tasks: [
       {

@@ -7,6 +7,7 @@ export const chapter: Chapter = {
   summary:
     "Unnamed pipes reach only descendants, FIFOs reach anyone; mkfifo, file type p, open semantics (blocking, O_NONBLOCK, ENXIO), EOF and holding a write end, PIPE_BUF atomicity; a FIFO log collector and its writers.",
   lab: {
+    timeLimitSeconds: 180,
     files: ["fifo.ts", "collector.ts", "writer.ts"],
     tasks: [
       {

@@ -7,6 +7,7 @@ export const chapter: Chapter = {
   summary:
     "threading.Queue vs multiprocessing.Queue; postMessage copies, SharedArrayBuffer shares, a child's IPC channel serializes; a bounded MPMC queue on Atomics.wait/notify and a framed process queue whose close() really flushes.",
   lab: {
+    timeLimitSeconds: 180,
     files: ["shared-queue.ts", "process-queue.ts"],
     tasks: [
       {

@@ -20,6 +20,13 @@ export interface Lab {
   /** Starter modules with TODOs, relative to `labs/<dir>/`; `solutions/<dir>/` has the same files. */
   files: string[];
   tasks: Task[];
+  /**
+   * The grader stops the lab's whole run after this many seconds (default 120). Sized so the model
+   * solution passes on a machine with both cores busy: at least 4 times its grading time measured
+   * with two busy-loop hogs on 2 cores, and never under 60 s. A wrong answer that waits forever is
+   * caught sooner by the tests' own, event-driven limits.
+   */
+  timeLimitSeconds?: number;
 }
 
 export interface Chapter {

@@ -3,6 +3,8 @@
 // task of it), prints per lab its type errors, a table of tasks and points,
 // every failing test with the first explained, and writes a JSON report (and
 // JUnit XML when asked). Exits 0 only when every graded test passes.
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import path from "node:path";
 import { chapters, labDir, type Chapter, type Task } from "../manifest";
 import { chapterArg, implArg, parseCommandLine, secondsArg, taskArg, usageError } from "../grader/cli-args";
 import { labReport } from "../grader/explain";
@@ -11,20 +13,27 @@ import { writeJUnit } from "../grader/junit";
 import { rememberGrade } from "../grader/lab-status";
 import { buildReport, writeReport } from "../grader/report";
 import { DEFAULT_WALL_TIMEOUT_MS } from "../grader/run-lab";
-import { readSnapshot, type Snapshot } from "../grader/snapshot";
+import { readSnapshot, SNAPSHOT_FILE, type Snapshot } from "../grader/snapshot";
 import { displayPath, statePath, userPath } from "../grader/state";
 import { cut, styleFor, textWidth } from "../grader/style";
 
 const USAGE = `Usage: npm run grade [-- <lab>] [--task <task>] [--json <path>] [--junit <path>]
                         [--time-limit <seconds>] [--impl labs|solutions]
+       npm run grade -- --clean-room <learner's course folder> [<lab>]   (for instructors)
 
 Grades your work in labs/: every lab, or the one named ("00", "welcome" or "00-welcome").
   --task <task>           run only this task's tests (by id or number; needs a lab)
   --json <path>           write the JSON report there (default .course/grade-report.json)
   --junit <path>          also write the results as JUnit XML, for CI and classroom tools
-  --time-limit <seconds>  stop a lab whose tests run longer (default ${DEFAULT_WALL_TIMEOUT_MS / 1000})
+  --time-limit <seconds>  stop a lab whose tests run longer (default: the lab's own limit, ${DEFAULT_WALL_TIMEOUT_MS / 1000} s for most)
   --impl solutions        grade the model answers instead (for maintainers)
 Exit status: 0 when every graded test passes, 1 when some do not, 2 for a usage error.`;
+
+// `--clean-room <folder>`: grade a learner's copy in a fresh copy of the course (course/cli/clean-room.ts).
+if (process.argv.slice(2).some((arg) => arg === "--clean-room" || arg.startsWith("--clean-room="))) {
+  await import("./clean-room");
+  process.exit(process.exitCode ?? 0);
+}
 
 const { values, positionals } = parseCommandLine(
   { json: { type: "string" }, junit: { type: "string" }, impl: { type: "string" }, task: { type: "string" }, "time-limit": { type: "string" } },
@@ -40,6 +49,18 @@ const impl = implArg(values.impl, USAGE);
 const wallTimeoutMs = secondsArg("--time-limit", values["time-limit"], USAGE);
 const reportFile = values.json === undefined ? statePath("grade-report.json") : userPath(values.json);
 const junitFile = values.junit === undefined ? undefined : userPath(values.junit);
+// Check where the reports go before grading, not after (the grade would be lost).
+for (const [flag, file] of [["--json", reportFile], ["--junit", junitFile]] as const) {
+  if (file === undefined) continue;
+  if (existsSync(file) && statSync(file).isDirectory()) {
+    usageError(`${flag} ${displayPath(file)} is a folder; give a file name for the ${flag === "--json" ? "report" : "JUnit XML"}, such as ${displayPath(path.join(file, flag === "--json" ? "grade-report.json" : "grade.junit.xml"))}`, USAGE);
+  }
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+  } catch (err) {
+    usageError(`${flag} ${displayPath(file)}: cannot create the folder for it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose another path`, USAGE);
+  }
+}
 const named = positionals[0];
 if (values.task !== undefined && named === undefined) usageError("--task needs a lab: npm run grade -- 04 --task lines", USAGE);
 const selected: Chapter[] = named === undefined ? chapters : [chapterArg(named)];
@@ -50,6 +71,9 @@ const width = textWidth(process.stdout);
 let snapshot: Snapshot | undefined;
 try {
   snapshot = readSnapshot();
+  if (snapshot === undefined) {
+    console.log(`${style.warn} ${style.paint("red", `${SNAPSHOT_FILE} is missing`)}: the grader cannot tell whether the tests were changed, so this grade may use edited tests. Restore it: \`git checkout ${SNAPSHOT_FILE}\`.\n`);
+  }
 } catch (err) {
   console.log(`${style.warn} ${(err as Error).message}. Grading goes on; edited tests cannot be detected.`);
 }

@@ -7,6 +7,19 @@ import os from "node:os";
 import path from "node:path";
 import { courseRoot } from "../impl";
 import { KERNEL_NAME } from "../jupyter/paths";
+import { parseCommandLine, usageError } from "../grader/cli-args";
+
+const USAGE = `Usage: npm run kernel:install [-- --uninstall]
+
+Installs the course's Jupyter kernel for this user (for VS Code and other front
+ends started outside \`npm start\`); --uninstall removes it again.`;
+
+const { values, positionals } = parseCommandLine({ uninstall: { type: "boolean" } }, USAGE);
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (positionals.length > 0) usageError(`kernel:install takes no arguments, only --uninstall: ${positionals.join(" ")}`, USAGE);
 
 /** Jupyter's per-user data folder on Linux (see `jupyter --paths`). */
 function userDataDir(): string {
@@ -16,7 +29,7 @@ function userDataDir(): string {
 }
 
 const target = path.join(userDataDir(), "kernels", KERNEL_NAME);
-if (process.argv.includes("--uninstall")) {
+if (values.uninstall) {
   rmSync(target, { recursive: true, force: true });
   console.log(`Removed ${target}`);
 } else {
@@ -27,8 +40,13 @@ if (process.argv.includes("--uninstall")) {
     language: "typescript",
     interrupt_mode: "signal",
   };
-  mkdirSync(target, { recursive: true });
-  writeFileSync(path.join(target, "kernel.json"), JSON.stringify(spec, null, 2) + "\n");
+  try {
+    mkdirSync(target, { recursive: true });
+    writeFileSync(path.join(target, "kernel.json"), JSON.stringify(spec, null, 2) + "\n");
+  } catch (err) {
+    console.error(`Could not write ${target}/kernel.json: ${(err as Error).message}. Check that the folder is yours and writable (JUPYTER_DATA_DIR chooses another).`);
+    process.exit(1);
+  }
   console.log(`Installed the course kernel for this user: ${target}/kernel.json`);
   console.log(`It runs ${launcher} with ${process.execPath}. Move the course? Run this again.`);
   console.log("Remove it with: npm run kernel:install -- --uninstall");

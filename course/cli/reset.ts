@@ -5,7 +5,7 @@ import { createInterface } from "node:readline/promises";
 import { labDir } from "../manifest";
 import { chapterArg, parseCommandLine, usageError, USAGE_ERROR } from "../grader/cli-args";
 import { labFolder } from "../grader/lab-files";
-import { applyRestore, backUp, planRestore } from "../grader/restore";
+import { applyRestore, backUp, planRestore, unsafeTargets } from "../grader/restore";
 import { readSnapshot, SNAPSHOT_FILE } from "../grader/snapshot";
 import { displayPath } from "../grader/state";
 
@@ -14,6 +14,26 @@ const USAGE = `Usage: npm run reset -- <lab> [--yes]
 Restores the starter files of a lab (and its tests, if you changed them).
 Your current files are copied to .course/backup/ first.
   --yes   do not ask (needed when there is no terminal to ask on)`;
+
+/** The line the learner typed, or undefined when they pressed Ctrl-C or Ctrl-D instead. */
+function ask(question: string): Promise<string | undefined> {
+  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  return new Promise((resolve) => {
+    let answered = false;
+    prompt.once("SIGINT", () => prompt.close()); // Ctrl-C
+    prompt.once("close", () => {
+      if (!answered) resolve(undefined); // Ctrl-D, or Ctrl-C above
+    });
+    prompt.question(question).then(
+      (line) => {
+        answered = true;
+        prompt.close();
+        resolve(line);
+      },
+      () => resolve(undefined), // the prompt was closed while it asked
+    );
+  });
+}
 
 const { values, positionals } = parseCommandLine({ yes: { type: "boolean", short: "y" } }, USAGE);
 if (values.help) {
@@ -45,6 +65,13 @@ if (plan.steps.length === 0) {
   process.exit(plan.unrestorable.length === 0 ? 0 : 1);
 }
 
+const unsafe = unsafeTargets(chapter, plan);
+if (unsafe.length > 0) {
+  for (const problem of unsafe) console.error(problem);
+  console.error("Nothing was changed.");
+  process.exit(1);
+}
+
 const replaced = plan.steps.filter((step) => step.content !== undefined).map((step) => `${folder}/${step.file}`);
 const removed = plan.steps.filter((step) => step.content === undefined).map((step) => `${folder}/${step.file}`);
 const what = [
@@ -57,9 +84,12 @@ if (!values.yes) {
     console.error(`${what}. There is no terminal to ask on, so nothing was changed; run \`npm run reset -- ${chapter.number} --yes\` to go ahead.`);
     process.exit(USAGE_ERROR);
   }
-  const prompt = createInterface({ input: process.stdin, output: process.stdout });
-  const answer = await prompt.question(`${what}. Your files are backed up first.\nType 'yes' to continue: `);
-  prompt.close();
+  const answer = await ask(`${what}. Your files are backed up first.\nType 'yes' to continue: `);
+  if (answer === undefined) {
+    // Ctrl-C or Ctrl-D: a way to say no.
+    console.log("\nNothing changed.");
+    process.exit(1);
+  }
   if (answer.trim().toLowerCase() !== "yes") {
     console.log("Nothing changed.");
     process.exit(1);

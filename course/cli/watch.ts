@@ -2,7 +2,7 @@
 // its files is saved, with a progress bar and what fails. The screen is redrawn
 // in place: a hint (h) or the list of labs (l) replaces the previous one under
 // the table instead of piling up. See USAGE for the keys.
-import { watch, type FSWatcher } from "node:fs";
+import { existsSync, watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import { courseRoot } from "../impl";
 import { chapters, labDir, type Chapter, type Task } from "../manifest";
@@ -13,7 +13,7 @@ import { formatHint, hintNumber, markHintSeen, nextHint } from "../grader/hints"
 import { labFolder } from "../grader/lab-files";
 import { lastGrade, rememberGrade } from "../grader/lab-status";
 import { failures } from "../grader/score";
-import { readSnapshot, type Snapshot } from "../grader/snapshot";
+import { readSnapshot, SNAPSHOT_FILE, type Snapshot } from "../grader/snapshot";
 import { styleFor, textWidth } from "../grader/style";
 
 const USAGE = `Usage: npm run watch [-- <lab>] [--task <task>] [--time-limit <seconds>]
@@ -58,11 +58,15 @@ let focus: Task | undefined;
 /** What is shown under the table until the next grade: a hint, or the list of labs. */
 let panel: string[] = [];
 
+let snapshotWarning: string | undefined;
 function snapshot(): Snapshot | undefined {
   try {
-    return readSnapshot();
-  } catch {
-    return undefined; // grade says why; watch only loses the edited-tests warning
+    const found = readSnapshot();
+    snapshotWarning = found ? undefined : `${SNAPSHOT_FILE} is missing: edited tests cannot be detected, so this grade may use them. Restore it: \`git checkout ${SNAPSHOT_FILE}\`.`;
+    return found;
+  } catch (err) {
+    snapshotWarning = `${(err as Error).message}. Edited tests cannot be detected.`;
+    return undefined;
   }
 }
 
@@ -87,6 +91,7 @@ function redraw(): void {
   const { result, at } = shown;
   const next = labs[labs.indexOf(result.chapter) + 1];
   console.log(watchScreen(result, style, { width: textWidth(), keys, panel, gradedAt: at, ...(next ? { next } : {}) }).join("\n"));
+  if (snapshotWarning) console.log(`${style.warn} ${style.paint("red", snapshotWarning)}`);
 }
 
 function show(result: LabGrade): void {
@@ -128,9 +133,11 @@ function watchLab(chapter: Chapter, graded?: LabGrade): void {
   const folder = path.join(courseRoot, labFolder(chapter));
   try {
     watcher = watch(folder, { recursive: true }, () => {
+      if (folderGone(chapter)) return;
       clearTimeout(debounce);
       debounce = setTimeout(regrade, DEBOUNCE_MS); // an editor's save is often several writes
     });
+    watcher.on("error", () => void folderGone(chapter, true));
   } catch (err) {
     console.error(`Cannot watch ${labFolder(chapter)}: ${(err as Error).message}. \`git checkout ${labFolder(chapter)}\` restores the lab.`);
     void quit(1);
@@ -145,6 +152,25 @@ function watchLab(chapter: Chapter, graded?: LabGrade): void {
     regrade();
   }
 }
+
+/**
+ * When the lab's folder is gone (moved, renamed or deleted), there is nothing left to watch: say
+ * so and stop with exit code 1. A watcher keeps watching the moved folder, so look, do not wait.
+ */
+function folderGone(chapter: Chapter, watcherFailed = false): boolean {
+  if (quitting || (existsSync(path.join(courseRoot, labFolder(chapter))) && !watcherFailed)) return false;
+  const folder = labFolder(chapter);
+  console.error(
+    watcherFailed
+      ? `\nWatching ${folder} failed; watch stops. Run \`npm run watch -- ${chapter.number}\` again.`
+      : `\n${folder} was moved or deleted, so there is nothing left to watch; watch stops. Put it back (\`git checkout ${folder}\` restores the starter) and run \`npm run watch -- ${chapter.number}\` again.`,
+  );
+  void quit(1);
+  return true;
+}
+setInterval(() => {
+  if (current) folderGone(current);
+}, 1_000).unref();
 
 /** The task to give a hint for: the first failing one of the latest grade, else the first with hints left. */
 function stuckTask(chapter: Chapter): Task | undefined {

@@ -238,9 +238,12 @@ function hungMessage(running: Extract<GradeEvent, { type: "started" }>[], stoppe
     return `${names} was stuck for ${seconds(stopped.limitMs)} in ${SYNCHRONOUS_LOOP}; the grader stopped the lab`;
   }
   const longest = Math.max(...stuck.map((ref) => stopped.at - ref.at));
-  const why =
-    longest > testTimeoutMs
-      ? `it had run for ${seconds(longest)}, past vitest's own ${seconds(testTimeoutMs)} limit, which only a synchronous loop that never ends can do`
-      : `the lab as a whole ran out of time, with many tests waiting for vitest's ${seconds(testTimeoutMs)} limit; \`--time-limit <seconds>\` allows more`;
+  // The heartbeat tells a loop from a wait: a process stuck in synchronous code stops beating.
+  const looping = stopped.silentPids !== undefined && stuck.some((ref) => stopped.silentPids?.includes(ref.pid));
+  const why = looping
+    ? `it had run for ${seconds(longest)} without giving control back: ${SYNCHRONOUS_LOOP}`
+    : longest > testTimeoutMs
+      ? `it was still waiting after ${seconds(longest)} (its process was responsive, so not a loop), past vitest's usual ${seconds(testTimeoutMs)} limit: the test allows itself longer, and the lab's code never delivered what it waits for (a promise that never settles, a child that never exits or never says it is ready)`
+      : `it was still waiting (its process was responsive, so not a loop) when the lab as a whole ran out of time: many tests waiting for vitest's ${seconds(testTimeoutMs)} limit each, or a very busy machine; \`--time-limit <seconds>\` allows more`;
   return `the grader stopped the lab at its ${seconds(stopped.limitMs)} time limit while ${names} was running: ${why}`;
 }

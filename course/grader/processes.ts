@@ -1,45 +1,30 @@
-// What a lab's run left behind, found in /proc. Every process the grader's
-// vitest starts, and everything those start, inherits COURSE_RUN_ID=<id>; a
-// process still carrying it after the run is a straggler: a child the lab code
-// (or a test) never waited for, a daemon that escaped the test-kit's clean-up.
-import { readdirSync, readFileSync } from "node:fs";
-import { isAlive, pidsWithEnv, signalQuietly, waitUntil } from "../testkit/processes";
+// What a lab's run left behind. The grader and its guard are child subreapers (see
+// foundation/subreaper.ts), so every process the run started, however it detached (setsid, a
+// double fork, a cleaned environment), is still their descendant: after the run, every
+// descendant that was not there before it, that is not the guard, and that is not one of vitest's
+// own processes is a straggler. A second net, for machines where the subreaper is not available:
+// every process of the run inherits COURSE_RUN_ID=<id> (unless the lab scrubs its environment).
+import { childrenOf, commandOf, descendantsOf, identity, isRunning, processEntry, processTable, type ProcessEntry } from "../foundation/proc";
+import { reapOrphans } from "../foundation/subreaper";
+import { pidsWithEnv, signalQuietly, waitUntil } from "../testkit/processes";
 import { RUN_ID_VARIABLE } from "./run-env";
 
 export interface Straggler {
   pid: number;
   command: string;
-}
-
-const MAX_COMMAND_LENGTH = 160;
-
-/** The command line of a process, as `ps` would show it ("" when it is gone). */
-export function commandOf(pid: number): string {
-  try {
-    const words = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((word) => word !== "");
-    const command = words.join(" ");
-    return command.length > MAX_COMMAND_LENGTH ? `${command.slice(0, MAX_COMMAND_LENGTH)}…` : command;
-  } catch {
-    return "";
-  }
+  /** The test (or tests, when files ran side by side) running when it was born, if the trace says. */
+  bornDuring?: string[];
+  /** Born while this test file was loading (top-level code of the file or of a module it imports). */
+  bornWhileLoading?: string;
+  /** When it was born, in /proc's clock (1/100 s since boot). */
+  startTicks?: number;
 }
 
 /** Live (not zombie) processes whose process group is `pgid`. */
 export function livingGroupMembers(pgid: number): number[] {
-  const members: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      // Fields after the last ")": state ppid pgrp ...
-      const pgrp = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
-      if (pgrp === pgid && isAlive(pid)) members.push(pid);
-    } catch {
-      // Exited while we looked.
-    }
-  }
-  return members;
+  return processTable()
+    .filter((entry) => entry.pgid === pgid && entry.state !== "Z")
+    .map((entry) => entry.pid);
 }
 
 /** Kill a whole process group and wait until none of its members is alive. */
@@ -48,12 +33,92 @@ export async function killGroup(pgid: number, timeoutMs = 5_000): Promise<void> 
   await waitUntil(() => livingGroupMembers(pgid).length === 0, timeoutMs);
 }
 
-/** Find the processes still marked with this run's id, kill them, and say what they were. */
-export async function killStragglers(runId: string, timeoutMs = 5_000): Promise<Straggler[]> {
-  const found = pidsWithEnv(RUN_ID_VARIABLE, runId).filter(isAlive);
-  // Name them before killing: a dead process has no command line.
-  const stragglers = found.map((pid) => ({ pid, command: commandOf(pid) || "(exited while being named)" }));
-  for (const { pid } of stragglers) signalQuietly(pid);
-  await waitUntil(() => !found.some(isAlive), timeoutMs);
-  return stragglers;
+/**
+ * The processes of a run, told apart: those that were there before it (the caller's own helpers,
+ * such as tsx's esbuild service), the guard and its helpers, vitest's own (its workers and esbuild,
+ * seen as direct children of vitest's main process: a lab's process can never be one), and the rest.
+ */
+export class RunProcesses {
+  private readonly baseline: Set<string>;
+  private readonly infrastructure = new Set<string>();
+  private guard: number | undefined;
+
+  private vitest: number | undefined;
+  /** The programs vitest itself starts: its workers and esbuild, from the course's own node_modules. */
+  private readonly ownPrograms: string[];
+
+  constructor(
+    private readonly runId: string,
+    root: string,
+  ) {
+    this.baseline = new Set(descendantsOf(process.pid).map(identity));
+    this.ownPrograms = [`${root}/node_modules/tinypool/dist/entry/process.js`, `${root}/node_modules/@esbuild/`];
+  }
+
+  /** The guard, and the helpers it had before it started vitest. */
+  setGuard(pid: number, helpers: string[]): void {
+    this.guard = pid;
+    for (const helper of helpers) this.infrastructure.add(helper);
+  }
+
+  /** Note vitest's own processes; call it often while vitest runs (they are known by their parent). */
+  observe(vitestPid: number): void {
+    this.vitest = vitestPid;
+    for (const child of childrenOf(vitestPid)) this.infrastructure.add(identity(child));
+    const vitest = processEntry(vitestPid);
+    if (vitest) this.infrastructure.add(identity(vitest));
+  }
+
+  /** Every living process the run started, vitest's own included, the guard excluded. */
+  living(): ProcessEntry[] {
+    const table = processTable();
+    const byPid = new Map(table.map((entry) => [entry.pid, entry]));
+    const found = new Map<number, ProcessEntry>();
+    for (const entry of descendantsOf(process.pid, table)) {
+      if (entry.pid !== this.guard && !this.baseline.has(identity(entry))) found.set(entry.pid, entry);
+    }
+    // The second net: orphans that went to pid 1 (no subreaper here), found by their marker.
+    for (const pid of pidsWithEnv(RUN_ID_VARIABLE, this.runId)) {
+      const entry = byPid.get(pid);
+      if (entry && pid !== this.guard && !this.baseline.has(identity(entry))) found.set(pid, entry);
+    }
+    return [...found.values()].filter((entry) => entry.state !== "Z" && entry.state !== "X");
+  }
+
+  /**
+   * One of vitest's own: seen as a direct child of vitest's main process, or (a worker vitest
+   * started just before it ended, too briefly to be seen) in vitest's process group and running
+   * one of the programs vitest starts. A lab's process could only pass for one on purpose, and is
+   * killed all the same.
+   */
+  isInfrastructure(entry: ProcessEntry): boolean {
+    if (this.infrastructure.has(identity(entry))) return true;
+    if (entry.pgid !== this.vitest) return false;
+    const command = commandOf(entry.pid, Number.POSITIVE_INFINITY);
+    return this.ownPrograms.some((program) => command.includes(program));
+  }
+
+  /**
+   * Kill every process the run left, and say which of them the lab left (vitest's own are killed
+   * without a word). Named before killing: a dead process has no command line.
+   */
+  async sweep(timeoutMs = 5_000): Promise<Straggler[]> {
+    const stragglers: Straggler[] = [];
+    const killed: number[] = [];
+    // A process may fork while we kill: go round until nothing is left.
+    const deadline = performance.now() + timeoutMs;
+    for (let left = this.living(); left.length > 0 && performance.now() < deadline; left = this.living()) {
+      for (const entry of left) {
+        if (!killed.includes(entry.pid) && !this.isInfrastructure(entry)) {
+          stragglers.push({ pid: entry.pid, command: commandOf(entry.pid) || "(exited while being named)", startTicks: entry.startTicks });
+        }
+        killed.push(entry.pid);
+        signalQuietly(entry.pid);
+      }
+      await waitUntil(() => !left.some((entry) => isRunning(entry.pid)), Math.max(0, deadline - performance.now()));
+    }
+    // Orphans that came to this process (the guard was gone) are our zombies now: reap only those.
+    reapOrphans((pid) => !killed.includes(pid));
+    return stragglers;
+  }
 }

@@ -8,6 +8,7 @@ import { labDir } from "../manifest";
 import type { LabGrade } from "./grade-lab";
 import type { OutcomeState } from "./events";
 import type { Straggler } from "./processes";
+import type { Containment } from "./run-lab";
 import type { FileChange } from "./snapshot";
 import type { TypeProblem } from "./typecheck";
 
@@ -37,6 +38,8 @@ export interface ReportLab {
   compileError: string | null;
   hung: string | null;
   stragglers: Straggler[];
+  /** How the run's processes were contained and found: "subreaper" (every descendant) or "groups only". */
+  containment: Containment;
   modifiedTests: FileChange[];
   earned: number;
   possible: number;
@@ -87,6 +90,7 @@ function reportLab(grade: LabGrade): ReportLab {
     compileError: run.compileError ?? null,
     hung: run.hung ?? null,
     stragglers: run.stragglers,
+    containment: run.containment,
     modifiedTests: grade.modifiedTests,
     earned: score.earned,
     possible: score.possible,

@@ -1,11 +1,14 @@
 // The grader's vitest reporter. It runs in vitest's main process and streams
 // one event line per finished test, per test file loaded and per file that
-// failed to load (see events.ts). Nothing is printed: the grader prints.
+// failed to load, over the results channel (fd 3, see events.ts): the only
+// source of results the grader believes. Nothing is printed: the grader prints.
 import type { Reporter, TestCase, TestModule, TestSuite, Vitest } from "vitest/node";
 import type { SerializedError } from "vitest";
+import { closeOnExec } from "../foundation/libc";
 import { courseRoot } from "../impl";
-import { recordEvent, type OutcomeState } from "./events";
+import { resultsChannelOpen, sendResult, type OutcomeState } from "./events";
 import { explainFailure, stripAnsi } from "./failure";
+import { RESULTS_FD } from "./run-env";
 
 /** ["describe", "nested describe", "test name"] */
 function describePath(test: TestCase): string[] {
@@ -30,16 +33,20 @@ function loadErrorMessage(error: SerializedError): string {
   return frame ? `${message}\n${frame}` : message;
 }
 
+// vitest's main process inherited the channel without close-on-exec; set it before any worker
+// or helper is started, so that no program started from here holds it.
+if (resultsChannelOpen()) closeOnExec(RESULTS_FD);
+
 export default class GradeReporter implements Reporter {
   onInit(vitest: Vitest): void {
-    recordEvent({ type: "run-start", testTimeoutMs: vitest.config.testTimeout });
+    sendResult({ type: "run-start", testTimeoutMs: vitest.config.testTimeout });
   }
 
   onTestModuleCollected(module: TestModule): void {
     const errors = module.errors();
     const first = errors[0];
-    if (first) recordEvent({ type: "load-error", file: module.moduleId, message: loadErrorMessage(first) });
-    recordEvent({ type: "collected", file: module.moduleId, tests: testsOf(module) });
+    if (first) sendResult({ type: "load-error", file: module.moduleId, message: loadErrorMessage(first) });
+    sendResult({ type: "collected", file: module.moduleId, tests: testsOf(module) });
   }
 
   onTestCaseResult(test: TestCase): void {
@@ -52,7 +59,7 @@ export default class GradeReporter implements Reporter {
     } else if (result.state === "failed") {
       ({ state, message } = explainFailure(result.errors[0], courseRoot));
     }
-    recordEvent({
+    sendResult({
       type: "finished",
       from: "reporter",
       file: test.module.moduleId,
@@ -66,13 +73,13 @@ export default class GradeReporter implements Reporter {
   onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
     for (const error of unhandledErrors) {
       const { VITEST_TEST_PATH: file, VITEST_TEST_NAME: lastTest } = error;
-      recordEvent({
+      sendResult({
         type: "unhandled-error",
         message: explainFailure(error, courseRoot).message,
         ...(typeof file === "string" ? { file } : {}),
         ...(typeof lastTest === "string" ? { lastTest } : {}),
       });
     }
-    recordEvent({ type: "run-end" });
+    sendResult({ type: "run-end" });
   }
 }

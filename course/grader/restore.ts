@@ -2,7 +2,7 @@
 // and test files the learner changed (their original text comes from git, the
 // snapshot keeps only their hashes, and is checked against them).
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { courseRoot } from "../impl";
 import { labDir, type Chapter } from "../manifest";
@@ -62,6 +62,59 @@ export function planRestore(chapter: Chapter, snapshot: Snapshot): RestorePlan {
     else plan.unrestorable.push(original.problem);
   }
   return plan;
+}
+
+/** Is `inner` the folder `outer` or inside it? */
+function inside(inner: string, outer: string): boolean {
+  const relative = path.relative(outer, inner);
+  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
+}
+
+/**
+ * Files of the plan that reset must not touch: a symbolic link (a write would go to whatever it
+ * points at, maybe outside the course), or a path through a linked folder that leads out of the
+ * lab. Each entry says which, and what to do.
+ */
+export function unsafeTargets(chapter: Chapter, plan: RestorePlan): string[] {
+  const lab = path.join(courseRoot, labFolder(chapter));
+  let realLab: string;
+  try {
+    realLab = realpathSync(lab);
+  } catch {
+    return []; // no lab folder yet: reset creates it, nothing to follow
+  }
+  if (lstatSync(lab).isSymbolicLink()) {
+    return [`${labFolder(chapter)} is a symbolic link (to ${realLab}); reset does not write through links. Replace it with a real folder, then reset again.`];
+  }
+  const problems: string[] = [];
+  for (const { file } of plan.steps) {
+    const target = absolute(chapter, file);
+    const shown = `${labFolder(chapter)}/${file}`;
+    let link = false;
+    try {
+      link = lstatSync(target).isSymbolicLink();
+    } catch {
+      // Missing: only its folder matters.
+    }
+    if (link) {
+      let to = "a missing file";
+      try {
+        to = realpathSync(target);
+      } catch {
+        // A dangling link.
+      }
+      problems.push(`${shown} is a symbolic link (to ${to}); reset does not follow links, so it would not change what the link points at. Delete the link (\`rm ${shown}\`), then reset again.`);
+      continue;
+    }
+    // A folder on the way may be a link out of the lab.
+    let folder = path.dirname(target);
+    while (!existsSync(folder)) folder = path.dirname(folder);
+    const realFolder = realpathSync(folder);
+    if (!inside(realFolder, realLab)) {
+      problems.push(`${shown} is reached through a symbolic link that leads out of the lab (to ${realFolder}); reset does not follow it. Replace the linked folder with a real one, then reset again.`);
+    }
+  }
+  return problems;
 }
 
 /** Copy the files the plan will replace or remove into .course/backup/<lab>-<timestamp>/; returns that folder. */

@@ -1,19 +1,32 @@
-// The environment variables through which the grader talks to the vitest it
-// starts (and which every process of the run inherits).
+// How the grader talks to the vitest it starts.
 
-/** Names the file the reporter and the test trace append their events to. */
-export const EVENTS_FILE_VARIABLE = "COURSE_GRADE_EVENTS";
+/**
+ * The results channel: vitest's main process inherits it as this file descriptor (a socket whose
+ * other end only the grader holds), and the grader's reporter, which runs there, writes every
+ * result to it. Test workers never have it (their fd 3 is vitest's own IPC channel) and nothing
+ * in any environment names it; the reporter also marks it close-on-exec. See events.ts.
+ */
+export const RESULTS_FD = 3;
 
 /** The tests folder to run, relative to the course root (read by course/grader/vitest.config.ts). */
 export const TESTS_DIR_VARIABLE = "COURSE_GRADE_TESTS";
 
-/** A folder where each test process touches a heartbeat file, `alive-<pid>`, every second (see test-trace.ts). */
-export const HEARTBEAT_DIR_VARIABLE = "COURSE_GRADE_HEARTBEATS";
+/**
+ * A scratch folder for the test processes' own trace: a heartbeat file, `alive-<pid>`, touched
+ * every second, and `trace.jsonl`, which test starts, for hang reports (see test-trace.ts). Any
+ * process of the run can find it and write there, so nothing in it ever counts as a result.
+ */
+export const TRACE_DIR_VARIABLE = "COURSE_GRADE_TRACE";
 
 /** The heartbeat file of one test process. */
 export function heartbeatFile(dir: string, pid: number): string {
   return `${dir}/alive-${pid}`;
 }
 
-/** Marks every process of one grader run, so the ones left behind can be found in /proc. */
+/** The test processes' trace, in the trace folder. */
+export function traceFile(dir: string): string {
+  return `${dir}/trace.jsonl`;
+}
+
+/** Marks every process of one grader run: a second net, for machines where the subreaper is not available. */
 export const RUN_ID_VARIABLE = "COURSE_RUN_ID";

@@ -36,12 +36,13 @@ function readLabFile(chapter: Chapter, file: string): string | undefined {
   return existsSync(absolute) ? readFileSync(absolute, "utf8") : undefined;
 }
 
-/** The hashes of the lab's test files as they are on disk now. */
-export function currentTestHashes(chapter: Chapter): Record<string, string> {
+/** The hashes of the lab's test files as they are on disk now (in this course, or in the copy at `root`). */
+export function currentTestHashes(chapter: Chapter, root = courseRoot): Record<string, string> {
   const hashes: Record<string, string> = {};
-  for (const file of filesUnder(`${labFolder(chapter)}/tests`)) {
+  const lab = path.join(root, labFolder(chapter));
+  for (const file of filesUnder(path.relative(courseRoot, path.join(lab, "tests")))) {
     const key = `tests/${file}`;
-    hashes[key] = sha256(readFileSync(path.join(courseRoot, labFolder(chapter), key)));
+    hashes[key] = sha256(readFileSync(path.join(lab, key)));
   }
   return hashes;
 }

@@ -3,22 +3,26 @@
 // gives control back (`while (true) {}`), which vitest itself cannot stop:
 //  - "started" and "finished" events, written synchronously from this process.
 //    vitest's own reports leave the worker in batches every 100 ms, so a test
-//    that loops would take the news of its own start, and of the tests just
-//    before it, down with it; these lines are already on disk.
+//    that loops would take the news of its own start down with it; these lines
+//    are already on disk. They say which test was running (when a run hangs,
+//    when a left-behind process was born: `ticks` is the clock of /proc's
+//    starttime); the lab's code runs here too and could write anything, so the
+//    grader never takes a result from them (see events.ts).
 //  - a heartbeat: a file touched every second while the event loop turns. When
 //    it goes stale, this process is stuck in synchronous code, and the grader
 //    stops the run instead of waiting for its overall time limit.
 import { unlinkSync, writeFileSync } from "node:fs";
-import { afterEach, beforeEach } from "vitest";
+import { afterEach, beforeAll, beforeEach } from "vitest";
+import { bootTicksNow } from "../foundation/proc";
 import { courseRoot } from "../impl";
-import { recordEvent } from "./events";
+import { recordTrace } from "./events";
 import { explainFailure, type ErrorLike } from "./failure";
-import { heartbeatFile, HEARTBEAT_DIR_VARIABLE } from "./run-env";
+import { heartbeatFile, TRACE_DIR_VARIABLE } from "./run-env";
 
 const HEARTBEAT_INTERVAL_MS = 1_000;
 
 function startHeartbeat(): void {
-  const dir = process.env[HEARTBEAT_DIR_VARIABLE];
+  const dir = process.env[TRACE_DIR_VARIABLE];
   // Setup files run again for every test file; one heartbeat per process is enough.
   const flags = globalThis as { courseHeartbeat?: boolean };
   if (!dir || flags.courseHeartbeat) return;
@@ -38,6 +42,14 @@ function startHeartbeat(): void {
 
 startHeartbeat();
 
+// This setup file runs again before each test file is loaded: a process born between here and
+// the file's first beforeAll was started by top-level code (the lab's module, or the test file).
+recordTrace({ type: "loading", pid: process.pid, ticks: bootTicksNow() });
+beforeAll((suite) => {
+  const file = (suite as { filepath?: unknown }).filepath;
+  recordTrace({ type: "loaded", pid: process.pid, ticks: bootTicksNow(), file: typeof file === "string" ? file : "" });
+});
+
 interface TaskLike {
   name: string;
   suite?: TaskLike;
@@ -55,7 +67,7 @@ function testRef(task: TaskLike): { file: string; path: string[] } {
 }
 
 beforeEach(({ task }) => {
-  recordEvent({ type: "started", at: Date.now(), pid: process.pid, ...testRef(task) });
+  recordTrace({ type: "started", at: Date.now(), pid: process.pid, ticks: bootTicksNow(), ...testRef(task) });
 });
 
 afterEach(({ task }) => {
@@ -64,9 +76,11 @@ afterEach(({ task }) => {
   // the reporter's event, which comes after, has the last word.
   const result = (task as TaskLike).result;
   const failure = result?.state === "fail" ? explainFailure(result.errors?.[0] as ErrorLike | undefined, courseRoot) : undefined;
-  recordEvent({
+  recordTrace({
     type: "finished",
     from: "worker",
+    pid: process.pid,
+    ticks: bootTicksNow(),
     ...testRef(task),
     state: failure?.state ?? "pass",
     ...(failure ? { message: failure.message } : {}),

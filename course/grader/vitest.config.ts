@@ -20,5 +20,9 @@ export default defineConfig({
     setupFiles: [...(Array.isArray(baseSetup) ? baseSetup : [baseSetup]), "./course/grader/test-trace.ts"],
     reporters: ["./course/grader/reporter.ts"],
     chaiConfig: { truncateThreshold: 0 }, // the learner reads whole values in a failure, never "'Error: read 64 MiB…'"
+    // The grader shows no console output (only the end of it, when vitest itself fails), and
+    // vitest's interception costs per call: a test printing 50 MiB held its event loop long
+    // enough to look stuck. Straight to stdout it is a quick write to a pipe.
+    disableConsoleIntercept: true,
   },
 });

@@ -1,6 +1,8 @@
 // Deciding when to stop a lab's run: at its overall time limit, or as soon as a
 // test process stops showing signs of life (its heartbeat file goes stale, see
 // test-trace.ts), which only synchronous code that never returns can cause.
+// (The other watchdog, the one that stops the run when the grader itself dies,
+// is a separate process: see guard.ts.)
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { isAlive } from "../testkit/processes";
@@ -13,16 +15,22 @@ export interface StopReason {
   at: number;
   /** For "stalled": the test process that went silent. */
   pid?: number;
+  /** Test processes whose event loop had not turned for several heartbeats when the run was stopped (stuck in synchronous code). */
+  silentPids?: number[];
 }
 
-/** A live test process whose heartbeat is older than `stallMs`, if any. */
-export function stalledProcess(heartbeatDir: string, stallMs: number): number | undefined {
+/** Silence that means "stuck": several missed heartbeats (one a second), more than a loaded machine's hiccup. */
+export const SILENT_AFTER_MS = 5_000;
+
+/** Live test processes whose heartbeat is older than `silentMs`, the most silent first. */
+export function silentProcesses(heartbeatDir: string, silentMs: number): number[] {
   let entries: string[];
   try {
     entries = readdirSync(heartbeatDir);
   } catch {
-    return undefined;
+    return [];
   }
+  const silent: { pid: number; silentFor: number }[] = [];
   for (const entry of entries) {
     const match = /^alive-(\d+)$/.exec(entry);
     if (!match) continue;
@@ -30,12 +38,17 @@ export function stalledProcess(heartbeatDir: string, stallMs: number): number | 
     try {
       const silentFor = Date.now() - statSync(path.join(heartbeatDir, entry)).mtimeMs;
       // A process that exited without removing its file (killed by vitest) is not stuck.
-      if (silentFor > stallMs && isAlive(pid)) return pid;
+      if (silentFor > silentMs && isAlive(pid)) silent.push({ pid, silentFor });
     } catch {
       // Removed while we looked: that process exited.
     }
   }
-  return undefined;
+  return silent.sort((a, b) => b.silentFor - a.silentFor).map(({ pid }) => pid);
+}
+
+/** A live test process whose heartbeat is older than `stallMs`, if any. */
+export function stalledProcess(heartbeatDir: string, stallMs: number): number | undefined {
+  return silentProcesses(heartbeatDir, stallMs)[0];
 }
 
 /**
@@ -48,7 +61,7 @@ export function watchRun(heartbeatDir: string, timeLimitMs: number, stallMs: num
     if (stopped) return;
     stopped = true;
     disarm();
-    stop(reason);
+    stop({ ...reason, silentPids: silentProcesses(heartbeatDir, Math.min(SILENT_AFTER_MS, stallMs)) });
   };
   const limit = setTimeout(() => fire({ kind: "time-limit", limitMs: timeLimitMs, at: Date.now() }), timeLimitMs);
   const pulse = setInterval(() => {

@@ -33,7 +33,7 @@ function outcome(chapter: Chapter, task: string | null, name: string, state: Tes
 }
 
 function grade(chapter: Chapter, outcomes: TestOutcome[], extra: Partial<LabRun> = {}, more: Partial<LabGrade> = {}): LabGrade {
-  const run: LabRun = { lab: labDir(chapter), impl: "labs", outcomes, stragglers: [], durationMs: 1234, ...extra };
+  const run: LabRun = { lab: labDir(chapter), impl: "labs", outcomes, stragglers: [], containment: { kind: "subreaper", mechanism: "child subreaper" }, durationMs: 1234, ...extra };
   return { chapter, run, score: scoreLab(chapter, run), modifiedTests: [], typeProblems: [], ...more };
 }
 
