@@ -146,10 +146,12 @@ export function buildOutcomes(input: OutcomeInput): OutcomeSummary {
         const ref = { file, path: testPath };
         const result = results.get(key(ref));
         const base = { file, name: testPath.join(" > "), task: taskOf(testPath, taskIds) };
-        if (result?.state === "skip") {
+        if (result?.state === "skip" && result.from === "reporter") {
+          // vitest itself skipped it (it.skipIf for a missing tool): not scored.
           const why = notRunReason(base.name);
           outcomes.push({ ...base, state: "skip", message: why, notRun: why, durationMs: result.durationMs });
         } else if (result) {
+          // Includes a result only the worker's trace saw ("never reached the grader"): it counts as not passed.
           outcomes.push({ ...base, state: result.state, ...(result.message ? { message: result.message } : {}), durationMs: result.durationMs });
         } else if (stopped && started.has(key(ref))) {
           const start = started.get(key(ref));
