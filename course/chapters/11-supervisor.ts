@@ -9,10 +9,10 @@ export const chapter: Chapter = {
   lab: {
     files: ["config.ts", "program.ts", "control.ts", "supd.ts", "protocol.ts", "frames.ts", "peercred.ts", "proc.ts", "pidfile.ts", "client.ts", "supctl.ts"],
     tasks: [
-      { id: "config", title: "parseConfig(): every problem named (file, program, field) before anything starts", points: 4 },
-      { id: "program", title: "Program: process groups, logs, STARTING/RUNNING/BACKOFF/FATAL on the monotonic clock, stop with SIGTERM then SIGKILL", points: 7 },
-      { id: "control", title: "The control socket: 0600 from birth, stale-safe, framed JSON, peer uid, bad clients cost only themselves", points: 5 },
-      { id: "shutdown", title: "startSupervisor(): readiness, requests, and a shutdown that leaves nothing", points: 4 },
+      { id: "config", title: "parseConfig(): every problem named before anything starts", points: 4 },
+      { id: "program", title: "Program: own group, log, monotonic backoff, FATAL, SIGTERM then SIGKILL", points: 7 },
+      { id: "control", title: "Control socket: 0600, stale-safe, framed, peer uid, bad clients isolated", points: 5 },
+      { id: "shutdown", title: "startSupervisor(): readiness, requests, a shutdown that leaves nothing", points: 4 },
     ],
     hints: [
       "Every test drives the real supd, so it needs all four parts: write config.ts, then program.ts, then control.ts, then startSupervisor() in supd.ts, and run `npm run grade -- 11` after each. Try it by hand too: a JSON config with a `sh -c` program, `npx tsx labs/11-supervisor/supd.ts --config my.json --foreground`, and from another terminal `npx tsx labs/11-supervisor/supctl.ts --socket <path> status`. Files without TODO (protocol, frames, peercred, proc, pidfile, client, supctl) are given: read them first.",

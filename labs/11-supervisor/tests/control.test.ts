@@ -1,5 +1,5 @@
 // Lab 11 tests, task "control": the control socket and who may use it.
-import { chownSync, chmodSync, lstatSync } from "node:fs";
+import { chownSync, chmodSync, lstatSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { encodeJsonFrame, FrameDecoder } from "@impl/11-supervisor/frames";
@@ -138,19 +138,28 @@ describe("control", () => {
   }, TEST_MS);
 
   it.skipIf(!isRoot)("requests from another uid are refused by peer credentials, not only by file permissions (needs root)", async () => {
-    const dir = tempDir("supd-ctl-");
-    chmodSync(dir, 0o755);
-    chownSync(dir, NOBODY, NOBODY);
-    const config = writeConfig(dir, { web: sh("exec sleep 1000", { startMs: 100 }) });
-    chownSync(config, NOBODY, NOBODY);
-    // supd runs as nobody; root (this test) can connect despite 0600, so only SO_PEERCRED can refuse it.
-    const supd = await startSupd(config, { spawn: { uid: NOBODY, gid: NOBODY, cwd: "/" } });
-    const response = await ask(supd.socket, { cmd: "status" });
-    expect(response, "a request from uid 0 to a supd of uid 65534").toMatchObject({ ok: false, code: "permission-denied" });
-    const asRoot = await supctl(["--socket", supd.socket, "status"]);
-    expect(asRoot.code, "supctl exits 4 for permission denied").toBe(4);
-    expect(asRoot.stderr).toMatch(/permission denied/);
-    const asOwner = await supctl(["--socket", supd.socket, "status"], { uid: NOBODY, gid: NOBODY, cwd: "/" });
-    expect(asOwner.code, `supd's own user is served (stderr: ${asOwner.stderr})`).toBe(0);
+    // Not tempDir(): the grader's TMPDIR is private to root, and supd must run as nobody here.
+    const dir = mkdtempSync("/tmp/supd-uid-");
+    try {
+      chmodSync(dir, 0o755);
+      chownSync(dir, NOBODY, NOBODY);
+      const config = writeConfig(dir, { web: sh("exec sleep 1000", { startMs: 100 }) });
+      chownSync(config, NOBODY, NOBODY);
+      // tsx keeps a cache in TMPDIR: give nobody one it may write to.
+      const asNobody = { uid: NOBODY, gid: NOBODY, cwd: "/", env: { ...process.env, TMPDIR: dir } };
+      // supd runs as nobody; root (this test) can connect despite 0600, so only SO_PEERCRED can refuse it.
+      const supd = await startSupd(config, { spawn: asNobody });
+      const response = await ask(supd.socket, { cmd: "status" });
+      expect(response, "a request from uid 0 to a supd of uid 65534").toMatchObject({ ok: false, code: "permission-denied" });
+      const asRoot = await supctl(["--socket", supd.socket, "status"]);
+      expect(asRoot.code, "supctl exits 4 for permission denied").toBe(4);
+      expect(asRoot.stderr).toMatch(/permission denied/);
+      const asOwner = await supctl(["--socket", supd.socket, "status"], asNobody);
+      expect(asOwner.code, `supd's own user is served (stderr: ${asOwner.stderr})`).toBe(0);
+      supd.child.kill("SIGTERM");
+      await waitForExit(supd.child, "supd (as nobody) to exit after SIGTERM", 30_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, TEST_MS);
 });
