@@ -12,6 +12,7 @@
 //     "socket": "supd.sock",          control socket (default "supd.sock")
 //     "pidFile": "supd.pid",          optional
 //     "logDir": "logs",               one <program>.log per program (default "logs")
+//     "controlUid": 1000,             optional: the uid allowed to send requests (default: supd's own)
 //     "programs": {
 //       "web": { "command": "node", "args": ["server.js"], "cwd": ".", "env": { "PORT": "8080" },
 //                "autostart": true, "autorestart": true,
@@ -54,6 +55,11 @@ export interface SupdConfig {
   socket: string;
   pidFile: string | undefined;
   logDir: string;
+  /**
+   * The uid whose requests supd answers (checked with SO_PEERCRED); undefined: supd's own.
+   * Another uid must also get past the socket's 0600 to connect (root does).
+   */
+  controlUid: number | undefined;
   programs: ProgramSpec[];
 }
 
@@ -91,7 +97,7 @@ export const DEFAULTS = {
   stopTimeoutMs: 5000,
 };
 
-const TOP_FIELDS = ["socket", "pidFile", "logDir", "programs"];
+const TOP_FIELDS = ["socket", "pidFile", "logDir", "controlUid", "programs"];
 const PROGRAM_FIELDS = ["command", "args", "cwd", "env", "autostart", "autorestart", "startMs", "startRetries", "backoffMs", "backoffMaxMs", "stopSignal", "stopTimeoutMs"];
 /** sun_path holds 108 bytes including the final NUL. */
 const MAX_SOCKET_PATH_BYTES = 107;
@@ -119,7 +125,7 @@ export function parseConfig(text: string, file: string): SupdConfig {
   //   - JSON.parse errors and a non-object: one problem, field "(json)".
   //   - Top level: unknown fields (TOP_FIELDS), "socket" (default DEFAULTS.socket;
   //     at most MAX_SOCKET_PATH_BYTES once absolute), "pidFile" (optional), "logDir",
-  //     "programs" (an object with at least one program).
+  //     "controlUid" (optional, an integer >= 0), "programs" (at least one program).
   //   - Each program (its name matches PROGRAM_NAME): unknown fields (PROGRAM_FIELDS);
   //     command (required; resolveCommand() must find it, relative to its cwd);
   //     args (strings); cwd (an existing directory, see isDirectory); env (strings);

@@ -67,7 +67,8 @@ export async function startSupervisor(config: SupdConfig): Promise<Supervisor> {
   //      restart (stop, then start) -> { ok: true, message }; shutdown -> await
   //      shutdown(), then answer. UnknownProgramError -> "unknown-program",
   //      ProgramStateError -> "failed".
-  //   4. server = await serveControl(config.socket, handle) (on failure release
+  //   4. server = await serveControl(config.socket, handle, { allowedUid: config.controlUid }
+  //      when the config names one) (on failure release
   //      the pid file before rethrowing), then start the autostart programs.
   //   5. shutdown(), idempotent (one promise, however often called): server.close()
   //      first (no new clients; it removes the socket file), stop every program

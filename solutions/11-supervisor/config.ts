@@ -10,6 +10,7 @@
 //     "socket": "supd.sock",          control socket (default "supd.sock")
 //     "pidFile": "supd.pid",          optional
 //     "logDir": "logs",               one <program>.log per program (default "logs")
+//     "controlUid": 1000,             optional: the uid allowed to send requests (default: supd's own)
 //     "programs": {
 //       "web": { "command": "node", "args": ["server.js"], "cwd": ".", "env": { "PORT": "8080" },
 //                "autostart": true, "autorestart": true,
@@ -52,6 +53,11 @@ export interface SupdConfig {
   socket: string;
   pidFile: string | undefined;
   logDir: string;
+  /**
+   * The uid whose requests supd answers (checked with SO_PEERCRED); undefined: supd's own.
+   * Another uid must also get past the socket's 0600 to connect (root does).
+   */
+  controlUid: number | undefined;
   programs: ProgramSpec[];
 }
 
@@ -89,7 +95,7 @@ export const DEFAULTS = {
   stopTimeoutMs: 5000,
 };
 
-const TOP_FIELDS = ["socket", "pidFile", "logDir", "programs"];
+const TOP_FIELDS = ["socket", "pidFile", "logDir", "controlUid", "programs"];
 const PROGRAM_FIELDS = ["command", "args", "cwd", "env", "autostart", "autorestart", "startMs", "startRetries", "backoffMs", "backoffMaxMs", "stopSignal", "stopTimeoutMs"];
 /** sun_path holds 108 bytes including the final NUL. */
 const MAX_SOCKET_PATH_BYTES = 107;
@@ -133,6 +139,11 @@ export function parseConfig(text: string, file: string): SupdConfig {
   const pidFileValue = raw.pidFile === undefined ? undefined : stringField(raw, "pidFile", "", (m) => problem(undefined, "pidFile", m));
   const pidFile = pidFileValue === undefined || pidFileValue === "" ? undefined : path.resolve(base, pidFileValue);
   const logDir = path.resolve(base, stringField(raw, "logDir", DEFAULTS.logDir, (m) => problem(undefined, "logDir", m)));
+  let controlUid: number | undefined;
+  if (raw.controlUid !== undefined) {
+    if (typeof raw.controlUid === "number" && Number.isInteger(raw.controlUid) && raw.controlUid >= 0) controlUid = raw.controlUid;
+    else problem(undefined, "controlUid", `must be a uid (an integer >= 0), got ${JSON.stringify(raw.controlUid)}`);
+  }
 
   const programs: ProgramSpec[] = [];
   if (!isObject(raw.programs)) {
@@ -146,7 +157,7 @@ export function parseConfig(text: string, file: string): SupdConfig {
     }
   }
   if (problems.length > 0) throw new ConfigError(file, problems);
-  return { file, socket, pidFile, logDir, programs };
+  return { file, socket, pidFile, logDir, controlUid, programs };
 }
 
 function checkProgram(name: string, value: unknown, base: string, problem: (field: string, message: string) => void): ProgramSpec | undefined {

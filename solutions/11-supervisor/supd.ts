@@ -122,7 +122,7 @@ export async function startSupervisor(config: SupdConfig): Promise<Supervisor> {
   };
 
   try {
-    server = await serveControl(config.socket, handle);
+    server = await serveControl(config.socket, handle, config.controlUid === undefined ? {} : { allowedUid: config.controlUid });
   } catch (err) {
     if (pid !== undefined && config.pidFile !== undefined) releasePidFile(config.pidFile, pid);
     throw err;

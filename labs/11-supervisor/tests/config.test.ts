@@ -13,13 +13,14 @@ describe("config", () => {
       web: { command: "no-such-command-for-supd", startMs: -5 },
       worker: sh("true", { stopSignal: "SIGNOPE", cwd: "missing-dir" }),
       ok: sh("true"),
-    }, { colour: "blue" });
+    }, { colour: "blue", controlUid: "me" });
     const err = thrownBy(() => loadConfig(file));
     expect(err, "loadConfig must throw a ConfigError for this config").toBeInstanceOf(ConfigError);
     const problems = (err as ConfigError).problems.map((p) => ({ file: p.file, program: p.program, field: p.field }));
     expect(problems).toEqual(
       expect.arrayContaining([
         { file, program: undefined, field: "colour" },
+        { file, program: undefined, field: "controlUid" },
         { file, program: "web", field: "command" },
         { file, program: "web", field: "startMs" },
         { file, program: "worker", field: "stopSignal" },

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { encodeJsonFrame, FrameDecoder } from "@impl/11-supervisor/frames";
 import type { Response } from "@impl/11-supervisor/protocol";
 import { tempDir, waitForExit, withTimeout } from "../../../course/testkit";
-import { ask, runSupdToExit, sh, startSupd, supctl, TEST_MS, waitForProgram, writeConfig } from "./harness";
+import { ask, runSupdToExit, sh, startSupd, statusOf, supctl, TEST_MS, waitForProgram, writeConfig } from "./harness";
 
 const isRoot = process.getuid?.() === 0;
 const NOBODY = 65534;
@@ -137,8 +137,23 @@ describe("control", () => {
     expect((await ask(second.socket, { cmd: "status" })).ok, "the live supd still answers").toBe(true);
   }, TEST_MS);
 
-  it.skipIf(!isRoot)("requests from another uid are refused by peer credentials, not only by file permissions (needs root)", async () => {
-    // Not tempDir(): the grader's TMPDIR is private to root, and supd must run as nobody here.
+  it("answers only the allowed uid, checked with the peer's credentials (as a real other user too when run as root)", async () => {
+    // For everyone: a supd told to serve only uid 65534 (controlUid) must refuse us, although
+    // the socket's permissions let us in (it is ours): only SO_PEERCRED can tell.
+    const own = tempDir("supd-ctl-");
+    const refusing = await startSupd(writeConfig(own, { web: sh("exec sleep 1000", { startMs: 100 }) }, { controlUid: NOBODY }));
+    const refused = await ask(refusing.socket, { cmd: "status" });
+    expect(refused, `a request from uid ${process.getuid!()} to a supd that serves only uid ${NOBODY}`).toMatchObject({ ok: false, code: "permission-denied" });
+    const cli = await supctl(["--socket", refusing.socket, "stop", "web"]);
+    expect(cli.code, "supctl exits 4 for permission denied").toBe(4);
+    expect(cli.stderr).toMatch(/permission denied/);
+    const web = await statusOf(refusing.socket, "web").catch(() => undefined);
+    expect(web, "a refused client gets no status either").toBeUndefined();
+    refusing.child.kill("SIGTERM");
+    await waitForExit(refusing.child, "supd to exit after SIGTERM", 30_000);
+    if (!isRoot) return; // Without root there is no other user to run supd or supctl as.
+
+    // As root: supd itself runs as nobody. Not tempDir(): the grader's TMPDIR is private to root.
     const dir = mkdtempSync("/tmp/supd-uid-");
     try {
       chmodSync(dir, 0o755);
@@ -147,13 +162,9 @@ describe("control", () => {
       chownSync(config, NOBODY, NOBODY);
       // tsx keeps a cache in TMPDIR: give nobody one it may write to.
       const asNobody = { uid: NOBODY, gid: NOBODY, cwd: "/", env: { ...process.env, TMPDIR: dir } };
-      // supd runs as nobody; root (this test) can connect despite 0600, so only SO_PEERCRED can refuse it.
       const supd = await startSupd(config, { spawn: asNobody });
-      const response = await ask(supd.socket, { cmd: "status" });
-      expect(response, "a request from uid 0 to a supd of uid 65534").toMatchObject({ ok: false, code: "permission-denied" });
-      const asRoot = await supctl(["--socket", supd.socket, "status"]);
-      expect(asRoot.code, "supctl exits 4 for permission denied").toBe(4);
-      expect(asRoot.stderr).toMatch(/permission denied/);
+      // Root connects despite 0600; supd's default (its own uid) must refuse it.
+      expect(await ask(supd.socket, { cmd: "status" }), "a request from uid 0 to a supd of uid 65534").toMatchObject({ ok: false, code: "permission-denied" });
       const asOwner = await supctl(["--socket", supd.socket, "status"], asNobody);
       expect(asOwner.code, `supd's own user is served (stderr: ${asOwner.stderr})`).toBe(0);
       supd.child.kill("SIGTERM");
