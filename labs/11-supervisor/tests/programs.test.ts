@@ -86,8 +86,11 @@ describe("program", () => {
   it("stop sends stopSignal to the whole group first, SIGKILL only after stopTimeoutMs; nothing of the group is left", async () => {
     const dir = tempDir("supd-prog-");
     const config = writeConfig(dir, {
-      // Says goodbye on SIGTERM; its background child writes its pid so we can find it.
-      polite: sh("trap 'echo got TERM; exit 0' TERM; sleep 1000 & echo $! > polite-child.pid; wait", { cwd: dir, startMs: 100, stopTimeoutMs: 20_000 }),
+      // Says goodbye on SIGTERM, and so does its child (whose pid it writes, so we can find it).
+      polite: sh(
+        `trap 'echo got TERM; exit 0' TERM; sh -c 'trap "echo child got TERM; exit 0" TERM; sleep 1000 & wait' & echo $! > polite-child.pid; wait`,
+        { cwd: dir, startMs: 100, stopTimeoutMs: 20_000 },
+      ),
       // Ignores SIGTERM, and so does its child: only SIGKILL ends them.
       stubborn: sh("trap '' TERM; sleep 1000 & echo $! > stubborn-child.pid; wait", { cwd: dir, startMs: 100, stopTimeoutMs: 300 }),
     });
@@ -115,6 +118,7 @@ describe("program", () => {
     }
     const politeLog = readFileSync(path.join(dir, "logs", "polite.log"), "utf8");
     expect(politeLog, "polite got SIGTERM (stopSignal) before anything harsher").toContain("got TERM");
+    expect(politeLog, "polite's child got SIGTERM too: the signal goes to the whole group, -pgid").toContain("child got TERM");
     const stubborn = await statusOf(supd.socket, "stubborn");
     expect(stubborn.history[stubborn.history.length - 1]?.exit, "stubborn ended by SIGKILL after its stop timeout").toBe("signal SIGKILL");
   }, TEST_MS);
