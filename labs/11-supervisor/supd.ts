@@ -66,7 +66,8 @@ export async function startSupervisor(config: SupdConfig): Promise<Supervisor> {
   //   3. handle(request): status -> { ok: true, programs: statuses }; start, stop,
   //      restart (stop, then start) -> { ok: true, message }; shutdown -> await
   //      shutdown(), then answer. UnknownProgramError -> "unknown-program",
-  //      ProgramStateError -> "failed".
+  //      ProgramStateError -> "failed". Once shutdown has begun, start and restart
+  //      are refused ("failed"): nothing may start behind the shutdown's back.
   //   4. server = await serveControl(config.socket, handle, { allowedUid: config.controlUid }
   //      when the config names one) (on failure release
   //      the pid file before rethrowing), then start the autostart programs.

@@ -94,6 +94,10 @@ export async function startSupervisor(config: SupdConfig): Promise<Supervisor> {
   };
 
   const handle = async (request: Request): Promise<Response> => {
+    // A client connected before shutdown began may still ask: start nothing any more.
+    if (shuttingDown !== undefined && (request.cmd === "start" || request.cmd === "restart")) {
+      return { ok: false, code: "failed", error: "supd is shutting down: it starts nothing any more" };
+    }
     try {
       switch (request.cmd) {
         case "status":
