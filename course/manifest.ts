@@ -13,11 +13,12 @@ import { chapter as unixSockets } from "./chapters/07-unix-sockets";
 import { chapter as socketpairFdPassing } from "./chapters/08-socketpair-fd-passing";
 import { chapter as fifos } from "./chapters/09-fifos";
 import { chapter as queues } from "./chapters/10-queues";
+import { chapter as supervisor } from "./chapters/11-supervisor";
 
 export type { Chapter, Lab, Task } from "./chapters/types";
 export { SHORT_TITLE_MAX } from "./chapters/types";
 
-export const chapters: Chapter[] = [welcome, processesThreads, forkSemantics, pipes, stdinLines, daemons, clocks, unixSockets, socketpairFdPassing, fifos, queues];
+export const chapters: Chapter[] = [welcome, processesThreads, forkSemantics, pipes, stdinLines, daemons, clocks, unixSockets, socketpairFdPassing, fifos, queues, supervisor];
 
 /** `00-welcome`: the lab's folder under labs/ and solutions/. */
 export function labDir(chapter: Chapter): string {

@@ -1,0 +1,74 @@
+// Lab 11 tests, task "shutdown": supd leaves nothing behind.
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { tempDir, waitFor, waitForExit } from "../../../course/testkit";
+import { alive, ask, groupMembers, sh, startSupd, supctl, TEST_MS, waitForProgram, writeConfig, type RunningSupd } from "./harness";
+
+/** Programs with children in their groups, one of which ignores SIGTERM. */
+function programs(dir: string): Record<string, unknown> {
+  return {
+    web: sh("sleep 1000 & echo $! > web-child.pid; wait", { cwd: dir, startMs: 100 }),
+    worker: sh("sleep 1000 & echo $! > worker-child.pid; wait", { cwd: dir, startMs: 100, stopSignal: "SIGINT", stopTimeoutMs: 500 }),
+    stubborn: sh("trap '' TERM; sleep 1000 & echo $! > stubborn-child.pid; wait", { cwd: dir, startMs: 100, stopTimeoutMs: 300 }),
+    // Started by hand (a crash loop holds up readiness): it is in BACKOFF when supd shuts down.
+    crasher: sh("exit 1", { autostart: false, startMs: 20_000, startRetries: 1000, backoffMs: 50, backoffMaxMs: 50 }),
+  };
+}
+
+/** Every pid supd's programs run: the leaders and their children. */
+async function everyProcess(dir: string, supd: RunningSupd): Promise<number[]> {
+  const pids: number[] = [];
+  for (const name of ["web", "worker", "stubborn"]) {
+    const status = await waitForProgram(supd.socket, name, "RUNNING", (p) => p.state === "RUNNING");
+    pids.push(status.pid!);
+    pids.push(await waitFor(`${name}'s child pid file`, () => {
+      try {
+        return Number(readFileSync(path.join(dir, `${name}-child.pid`), "utf8").trim()) || undefined;
+      } catch {
+        return undefined;
+      }
+    }));
+  }
+  return pids;
+}
+
+function expectNothingLeft(supd: RunningSupd, pids: number[]): void {
+  const left = pids.filter(alive);
+  expect(left, "processes of supd's programs still alive after shutdown (program leaders and their children)").toEqual([]);
+  for (const pid of pids) expect(groupMembers(pid), `process group ${pid}`).toEqual([]);
+  expect(existsSync(supd.socket), "the control socket is removed").toBe(false);
+  expect(existsSync(supd.pidFile), "the pid file is removed").toBe(false);
+}
+
+describe("shutdown", () => {
+  it("supctl shutdown stops every program's group (SIGKILL for the stubborn one), removes socket and pid file, exits 0", async () => {
+    const dir = tempDir("supd-down-");
+    const supd = await startSupd(writeConfig(dir, programs(dir)));
+    const pids = await everyProcess(dir, supd);
+    expect(await ask(supd.socket, { cmd: "start", name: "crasher" })).toMatchObject({ ok: true });
+    await waitForProgram(supd.socket, "crasher", "in BACKOFF", (p) => p.state === "BACKOFF");
+
+    const result = await supctl(["--socket", supd.socket, "shutdown"]);
+    expect(result.code, `supctl shutdown (stderr: ${result.stderr})`).toBe(0);
+    const exit = await waitForExit(supd.child, "supd to exit after shutdown", 30_000);
+    expect(exit, "supd exits 0 after a clean shutdown").toEqual({ code: 0, signal: null });
+    expectNothingLeft(supd, pids);
+
+    const after = await supctl(["--socket", supd.socket, "status"]);
+    expect(after.code, "supctl exits 3: supd is not running").toBe(3);
+    expect(after.stderr).toMatch(/not running/);
+  }, TEST_MS);
+
+  it("SIGTERM to supd does the same: every group stopped and reaped, nothing left", async () => {
+    const dir = tempDir("supd-down-");
+    const supd = await startSupd(writeConfig(dir, programs(dir)));
+    const pids = await everyProcess(dir, supd);
+    supd.child.kill("SIGTERM");
+    const exit = await waitForExit(supd.child, "supd to exit after SIGTERM", 30_000);
+    expect(exit, "supd exits 0 after SIGTERM").toEqual({ code: 0, signal: null });
+    expectNothingLeft(supd, pids);
+    const worker = readFileSync(path.join(dir, "logs", "worker.log"), "utf8");
+    expect(worker, "worker.log").toBe("");
+  }, TEST_MS);
+});
