@@ -9,18 +9,48 @@ export const chapter: Chapter = {
   lab: {
     files: ["config.ts", "program.ts", "control.ts", "supd.ts", "protocol.ts", "frames.ts", "peercred.ts", "proc.ts", "pidfile.ts", "client.ts", "supctl.ts"],
     tasks: [
-      { id: "config", title: "parseConfig(): every problem named before anything starts", points: 4 },
-      { id: "program", title: "Program: own group, log, monotonic backoff, FATAL, SIGTERM then SIGKILL", points: 7 },
-      { id: "control", title: "Control socket: 0600, stale-safe, framed, peer uid, bad clients isolated", points: 5 },
-      { id: "shutdown", title: "startSupervisor(): readiness, requests, a shutdown that leaves nothing", points: 4 },
+      {
+        id: "config",
+        title: "parseConfig(): every problem named before anything starts",
+        short: "Config checked whole",
+        points: 4,
+        hints: [
+          "Every test drives the real supd, so it needs all four parts: write config.ts, then program.ts, then control.ts, then startSupervisor() in supd.ts, and run `npm run grade -- 11` after each. Try it by hand too: a JSON config with a `sh -c` program, `npx tsx labs/11-supervisor/supd.ts --config my.json --foreground`, and from another terminal `npx tsx labs/11-supervisor/supctl.ts --socket <path> status`. Files without TODO (protocol, frames, peercred, proc, pidfile, client, supctl) are given: read them first.",
+          "parseConfig: one `problems` array and a `problem(program, field, message)` helper; every check pushes and carries on with a default instead of returning, and the throw comes at the very end, only if the array is not empty. The command check is resolveCommand(command, cwd, env.PATH ?? process.env.PATH) — that is how a missing program is caught before supd starts anything.",
+        ],
+      },
+      {
+        id: "program",
+        title: "Program: own group, log, monotonic backoff, FATAL, SIGTERM then SIGKILL",
+        short: "Program lifecycle",
+        points: 7,
+        hints: [
+          "Program: spawnChild() is `spawn(command, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: [\"ignore\", logFd, logFd] })` with logFd = openSync(log, \"a\") closed right after spawn; its pid is also its process group id. STARTING -> RUNNING is a setTimeout(startMs) that checks it is still the same child and still STARTING. In exited(): STARTING means a failed start (retries += 1, BACKOFF with backoffDelay or FATAL), RUNNING means EXITED (then spawn again if autorestart), STOPPING means stop() is waiting. backoffDelay = Math.min(backoffMaxMs, backoffMs * 2 ** (retry - 1)).",
+          "stop(): signalGroup(pgid, stopSignal) reaches the program and the children it started in its group; a setTimeout(stopTimeoutMs) sends SIGKILL to the group; then await the leader's exit (keep a promise that spawnChild resolves on \"exit\") and loop `while (groupMembers(pgid).length > 0) await delay(20)`; clearTimeout; STOPPED. Times: the Program's `now` clock (performance.now()), never Date.now(): the crash-loop test runs supd with a wall clock that jumps an hour at every read.",
+        ],
+      },
+      {
+        id: "control",
+        title: "Control socket: 0600, stale-safe, framed, peer uid, bad clients isolated",
+        short: "Control socket",
+        points: 5,
+        hints: [
+          "The control socket is chapter 07 and 08 together: a Unix socket that must not clobber a live supd but may replace a stale file, a mode fixed before anyone can connect, framed requests (frames.ts is given), and the peer's uid from SO_PEERCRED (peercred.ts is given) checked before any request is served. One bad client must never stop the others.",
+          "control.ts: serveControl = defaults, clearStaleSocket (lstat: not a socket -> NotASocketError; probe live -> SocketInUseError; stale -> unlink), then `const old = process.umask(0o177); try { server.listen(path, resolve) } finally { process.umask(old) }`. serveClient keeps one promise chain `queue`: first `peerCredentials(socket)` (wrong uid: send permission-denied, end, throw to stop the chain; attach `queue.catch(() => {})` at once), then each frame `queue = queue.then(() => handle(parseRequest(frame)).then(send))`. Count requests in flight and let the idle timeout destroy the socket only when that count is 0.",
+        ],
+      },
+      {
+        id: "shutdown",
+        title: "startSupervisor(): readiness, requests, a shutdown that leaves nothing",
+        short: "Readiness and clean shutdown",
+        points: 4,
+        hints: [
+          "startSupervisor() ties the parts together in an order that matters: claim the pid file, create the programs, serve the control socket, start the autostart programs, and say ready only when each is running or has failed. Shutdown runs the other way round, and only once, however many times it is asked for.",
+          "startSupervisor, nearly the answer: mkdir logDir; `pid = config.pidFile && claimPidFile(config.pidFile)`; programs = new Map(spec.name -> new Program(spec, logDir, () => performance.now(), checkReady)); `server = await serveControl(config.socket, handle, { allowedUid: config.controlUid ?? process.getuid!() })`; start the autostart ones; checkReady(). shutdown: `shuttingDown ??= (async () => { closed = new Promise(r => server.close(() => r())); await Promise.all(programs.map(p => p.stop())); releasePidFile(...) })()`; finished = shutdown's promise then `closed`. The handler's shutdown case awaits that same shutdown, so `supctl shutdown` is answered after every program is stopped.",
+        ],
+      },
     ],
-    hints: [
-      "Every test drives the real supd, so it needs all four parts: write config.ts, then program.ts, then control.ts, then startSupervisor() in supd.ts, and run `npm run grade -- 11` after each. Try it by hand too: a JSON config with a `sh -c` program, `npx tsx labs/11-supervisor/supd.ts --config my.json --foreground`, and from another terminal `npx tsx labs/11-supervisor/supctl.ts --socket <path> status`. Files without TODO (protocol, frames, peercred, proc, pidfile, client, supctl) are given: read them first.",
-      "parseConfig: one `problems` array and a `problem(program, field, message)` helper; every check pushes and carries on with a default instead of returning, and the throw comes at the very end, only if the array is not empty. The command check is resolveCommand(command, cwd, env.PATH ?? process.env.PATH) — that is how a missing program is caught before supd starts anything.",
-      "Program: spawnChild() is `spawn(command, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: [\"ignore\", logFd, logFd] })` with logFd = openSync(log, \"a\") closed right after spawn; its pid is also its process group id. STARTING -> RUNNING is a setTimeout(startMs) that checks it is still the same child and still STARTING. In exited(): STARTING means a failed start (retries += 1, BACKOFF with backoffDelay or FATAL), RUNNING means EXITED (then spawn again if autorestart), STOPPING means stop() is waiting. backoffDelay = Math.min(backoffMaxMs, backoffMs * 2 ** (retry - 1)).",
-      "stop(): signalGroup(pgid, stopSignal) reaches the program and the children it started in its group; a setTimeout(stopTimeoutMs) sends SIGKILL to the group; then await the leader's exit (keep a promise that spawnChild resolves on \"exit\") and loop `while (groupMembers(pgid).length > 0) await delay(20)`; clearTimeout; STOPPED. Times: the Program's `now` clock (performance.now()), never Date.now(): the crash-loop test runs supd with a wall clock that jumps an hour at every read.",
-      "control.ts: serveControl = defaults, clearStaleSocket (lstat: not a socket -> NotASocketError; probe live -> SocketInUseError; stale -> unlink), then `const old = process.umask(0o177); try { server.listen(path, resolve) } finally { process.umask(old) }`. serveClient keeps one promise chain `queue`: first `peerCredentials(socket)` (wrong uid: send permission-denied, end, throw to stop the chain; attach `queue.catch(() => {})` at once), then each frame `queue = queue.then(() => handle(parseRequest(frame)).then(send))`. Count requests in flight and let the idle timeout destroy the socket only when that count is 0.",
-      "startSupervisor, nearly the answer: mkdir logDir; `pid = config.pidFile && claimPidFile(config.pidFile)`; programs = new Map(spec.name -> new Program(spec, logDir, () => performance.now(), checkReady)); `server = await serveControl(config.socket, handle, { allowedUid: config.controlUid ?? process.getuid!() })`; start the autostart ones; checkReady(). shutdown: `shuttingDown ??= (async () => { closed = new Promise(r => server.close(() => r())); await Promise.all(programs.map(p => p.stop())); releasePidFile(...) })()`; finished = shutdown's promise then `closed`. The handler's shutdown case awaits that same shutdown, so `supctl shutdown` is answered after every program is stopped.",
-    ],
+    // Its slowest test file took 14 s with both cores busy; four times the whole lab, with room.
+    timeLimitSeconds: 180,
   },
 };
