@@ -216,6 +216,7 @@ async function runAlone(file: string, options: RunOptions): Promise<NotebookRun>
       message: `pid ${leftover.pid}: ${leftover.command}\n(killed by the runner; stop what a cell starts before the notebook ends)`,
     });
   }
+  failures.sort((a, b) => a.cell - b.cell); // in notebook order, as a reader goes through it
   mkdirSync(outputDir, { recursive: true });
   const executedCopy = path.join(outputDir, path.basename(file));
   writeFileSync(executedCopy, JSON.stringify(notebook, null, 1) + "\n");
