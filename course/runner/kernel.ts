@@ -111,6 +111,9 @@ export class Kernel {
     const file = path.join(tempDir, "connection.json");
     writeFileSync(file, JSON.stringify(connection), { mode: 0o600 });
     const env = { ...process.env, ...options.env };
+    // The kernel's parent poller watches this runner; a Jupyter server's pid inherited from a
+    // terminal opened in Jupyter is not its front end.
+    delete env.JPY_PARENT_PID;
     const hidden = toolsToHide(env);
     if (hidden.length > 0) {
       const bin = path.join(tempDir, "bin");
