@@ -1,5 +1,5 @@
 // The headless runner and the course kernel, end to end on small notebooks.
-import { spawn, spawnSync, type SpawnSyncOptions } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -93,22 +93,28 @@ describe("headless runner", () => {
     expect(output).not.toHaveProperty("transient");
   });
 
-  it("runs from any working directory, with the kernel in the course root", () => {
-    const file = writeNotebook("cwd.ipynb", ['import { parseStat } from "./solutions/00-welcome/stat";\nconsole.log(process.cwd(), typeof parseStat);']);
-    const cli = path.join(courseRoot, "course", "cli", "notebooks.ts");
-    const tsx = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");
-    const result = spawnSync(process.execPath, [tsx, cli, file], { cwd: os.tmpdir(), encoding: "utf8" });
-    expect(result.stdout).toMatch(/1 passed, 0 failed/);
+  it("runs from any working directory, with the kernel in the course root", async () => {
+    const file = writeNotebook("cwd.ipynb", ['import { parseStat } from "./labs/00-welcome/stat";\nconsole.log(process.cwd(), typeof parseStat);']);
+    const result = await notebooksCli([file], NOTEBOOKS_CLI, os.tmpdir());
+    expect(result.output).toMatch(/1 passed, 0 failed/);
     expect(result.status).toBe(0);
     const executed = JSON.parse(readFileSync(path.join(courseRoot, ".course", "notebooks", "cwd.ipynb"), "utf8")) as Notebook;
     expect(executed.cells[0]!.outputs).toEqual([{ output_type: "stream", name: "stdout", text: `${courseRoot} function\n` }]);
   });
 });
 
-/** Run `npm run notebooks` (through tsx) as a child; its output and exit status. */
-function notebooksCli(args: string[], options: SpawnSyncOptions = {}) {
-  const result = spawnSync(process.execPath, [TSX, NOTEBOOKS_CLI, ...args], { cwd: courseRoot, encoding: "utf8", ...options });
-  return { status: result.status, output: `${String(result.stdout)}${String(result.stderr)}` };
+/**
+ * Run `npm run notebooks` (through tsx) as a child; its output and exit status. Asynchronously:
+ * a spawnSync would block this worker for the whole run, and vitest's own messages with it.
+ */
+function notebooksCli(args: string[], cli = NOTEBOOKS_CLI, cwd = courseRoot): Promise<{ status: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [TSX, cli, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.on("close", (status) => resolve({ status, output }));
+  });
 }
 
 describe("the kernel speaks proper Jupyter", () => {
@@ -238,9 +244,9 @@ describe("nothing a notebook does escapes the runner", () => {
 });
 
 describe("npm run notebooks", () => {
-  it("reports a corrupt and an nbformat-3 notebook in a sentence each, and still runs the others", () => {
+  it("reports a corrupt and an nbformat-3 notebook in a sentence each, and still runs the others", async () => {
     const good = writeNotebook("good.ipynb", ["console.log('fine');"]);
-    const { status, output } = notebooksCli([path.join(FIXTURES, "corrupt.ipynb"), path.join(FIXTURES, "nbformat3.ipynb"), good]);
+    const { status, output } = await notebooksCli([path.join(FIXTURES, "corrupt.ipynb"), path.join(FIXTURES, "nbformat3.ipynb"), good]);
     expect(output).toMatch(/corrupt\.ipynb: is not a readable notebook: its JSON is broken/);
     expect(output).toMatch(/nbformat3\.ipynb: is an nbformat 3 notebook .* Convert it: jupyter nbconvert --to notebook --nbformat 4/);
     expect(output).toMatch(/ok {4}.*good\.ipynb/);
@@ -249,23 +255,23 @@ describe("npm run notebooks", () => {
     expect(status).toBe(1);
   });
 
-  it("refuses an unknown option with the usage, and so does npm test", () => {
-    const notebooks = notebooksCli(["--bogus"]);
+  it("refuses an unknown option with the usage, and so does npm test", async () => {
+    const notebooks = await notebooksCli(["--bogus"]);
     expect(notebooks.status).toBe(2);
     expect(notebooks.output).toMatch(/unknown option "--bogus"\nusage: npm run notebooks/);
-    const check = spawnSync(process.execPath, [TSX, path.join(courseRoot, "course", "cli", "check.ts"), "--no-notebook"], { cwd: courseRoot, encoding: "utf8" });
+    const check = await notebooksCli(["--no-notebook"], path.join(courseRoot, "course", "cli", "check.ts"));
     expect(check.status).toBe(2);
-    expect(check.stderr).toMatch(/unknown option "--no-notebook"\nusage: npm test/);
+    expect(check.output).toMatch(/unknown option "--no-notebook"\nusage: npm test/);
   });
 
-  it("--impl solutions runs the notebook with the solutions in labs/: no NOT_YET marker, the real course untouched", () => {
+  it("--impl solutions runs the notebook with the solutions in labs/: no NOT_YET marker, the real course untouched", async () => {
     const file = writeNotebook("impl.ipynb", [
       'import { tryLab } from "./course/notebook-kit/index";\nimport { readStat } from "./labs/00-welcome/stat";\nawait tryLab("00-welcome", () => console.log("state", readStat("self").state), "the state of the kernel");',
     ]);
-    const starters = notebooksCli([file, "--impl", "labs"]);
+    const starters = await notebooksCli([file, "--impl", "labs"]);
     expect(starters.status).toBe(0);
     expect(readFileSync(path.join(courseRoot, ".course", "notebooks", "impl.ipynb"), "utf8")).toContain(NOT_YET);
-    const solved = notebooksCli([file, "--impl", "solutions"]);
+    const solved = await notebooksCli([file, "--impl", "solutions"]);
     expect(solved.output).toMatch(/notebooks: 1 passed, 0 failed/);
     const executed = readFileSync(path.join(courseRoot, ".course", "notebooks-solutions", "impl.ipynb"), "utf8");
     expect(executed).not.toContain(NOT_YET);
@@ -273,9 +279,9 @@ describe("npm run notebooks", () => {
     expect(readFileSync(path.join(courseRoot, "labs", "00-welcome", "stat.ts"), "utf8")).toContain("TODO");
   }, 120_000);
 
-  it("fails a solutions run whose cell still prints the NOT_YET marker", () => {
+  it("fails a solutions run whose cell still prints the NOT_YET marker", async () => {
     const file = writeNotebook("not-yet.ipynb", [`console.log(${JSON.stringify(NOT_YET)} + " parseStat");`]);
-    const { status, output } = notebooksCli([file, "--impl", "solutions"]);
+    const { status, output } = await notebooksCli([file, "--impl", "solutions"]);
     expect(output).toMatch(/cell 1: forbidden output/);
     expect(status).toBe(1);
   }, 120_000);
