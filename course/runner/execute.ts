@@ -7,6 +7,7 @@ import { courseRoot } from "../impl";
 import { registerCleanup } from "./cleanup";
 import { delay, Kernel, type KernelOptions } from "./kernel";
 import { LeftoverWatch, type Leftover } from "./leftovers";
+import { ownedPrefix, removeStaleFolders } from "./stale-folders";
 import type { Message } from "./protocol";
 import { readNotebook, text, type Cell, type DisplayOutput, type Notebook, type Output } from "./nbformat";
 
@@ -185,7 +186,8 @@ async function runAlone(file: string, options: RunOptions): Promise<NotebookRun>
   const started = performance.now();
   const notebook = readNotebook(file);
   const failures: CellFailure[] = [];
-  const scratch = mkdtempSync(path.join(os.tmpdir(), `course-notebook-${path.basename(file, ".ipynb")}-`));
+  removeStaleFolders();
+  const scratch = mkdtempSync(path.join(os.tmpdir(), `${ownedPrefix("notebook")}${path.basename(file, ".ipynb")}-`));
   const removeScratch = () => rmSync(scratch, { recursive: true, force: true });
   const unregister = registerCleanup(removeScratch);
   const watch = new LeftoverWatch();

@@ -9,6 +9,7 @@ import { courseRoot } from "../impl";
 import { signalQuietly } from "../testkit/processes";
 import { registerCleanup } from "./cleanup";
 import { shadowPath, toolsToHide } from "./hide-tools";
+import { ownedPrefix } from "./stale-folders";
 import { decode, encode, isRefused, newMessage, type Message } from "./protocol";
 
 /** The launcher of the course kernel in a course folder (the real one, or a temporary copy). */
@@ -94,7 +95,7 @@ export class Kernel {
 
   /** Start the course kernel from any working directory; resolves once it has bound its ports. */
   static async start(options: KernelOptions = {}): Promise<Kernel> {
-    const tempDir = mkdtempSync(path.join(os.tmpdir(), "course-kernel-"));
+    const tempDir = mkdtempSync(path.join(os.tmpdir(), ownedPrefix("kernel")));
     // Port 0: the kernel binds to ports the OS picks and writes them back, so none can be taken
     // between our choice and its bind (the race of "find a free port, then start the kernel").
     const connection: Connection = {

@@ -7,6 +7,7 @@
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { ownedPrefix } from "./stale-folders";
 
 /** Never copied: installed packages (linked instead), git's store, the runner's own outputs. */
 const SKIPPED = new Set(["node_modules", ".git", ".course"]);
@@ -21,7 +22,7 @@ export function copyWithSolutionsInLabs(courseRoot: string): CourseCopy {
   if (!existsSync(solutions)) {
     throw new Error("this copy of the course has no solutions/ folder (a learner's handout), so there is nothing to run the notebooks against");
   }
-  const root = mkdtempSync(path.join(os.tmpdir(), "course-with-solutions-"));
+  const root = mkdtempSync(path.join(os.tmpdir(), ownedPrefix("with-solutions")));
   const remove = () => rmSync(root, { recursive: true, force: true });
   try {
     cpSync(courseRoot, root, {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { courseRoot } from "../impl";
 import { NOT_YET } from "../notebook-kit";
 import { runNotebook, type RunOptions } from "../runner/execute";
+import { removeStaleFolders } from "../runner/stale-folders";
 import type { ErrorOutput, Notebook } from "../runner/nbformat";
 import { isAlive, pidsWithEnv, signalQuietly, waitUntil } from "../testkit/processes";
 
@@ -177,7 +178,7 @@ describe("nothing a notebook does escapes the runner", () => {
     ]);
     const { run, executed, survivors } = await runMarked(file, 3_000);
     const scratch = (executed.cells[0]!.outputs![0] as { text: string }).text.trim();
-    expect(scratch).toMatch(/course-notebook-scratch-/);
+    expect(scratch).toMatch(/course-notebook-\d+-scratch-/);
     expect(run.failures.map((f) => f.kind)).toEqual(["timeout"]);
     expect(existsSync(scratch)).toBe(false);
     expect(survivors).toEqual([]);
@@ -201,8 +202,9 @@ describe("nothing a notebook does escapes the runner", () => {
     const runner = spawn(process.execPath, [TSX, NOTEBOOKS_CLI, file], { cwd: courseRoot, detached: true, stdio: "ignore", env: { ...process.env, COURSE_RUNNER_TEST: mark } });
     const exited = new Promise<number | null>((resolve) => runner.once("exit", (code) => resolve(code)));
     try {
-      expect(await waitUntil(() => existsSync(ready), 60_000)).toBe(true);
+      expect(await waitUntil(() => existsSync(ready) && readFileSync(ready, "utf8") !== "", 60_000)).toBe(true);
       const scratch = readFileSync(ready, "utf8");
+      expect(existsSync(scratch)).toBe(true);
       expect(pidsWithEnv("COURSE_RUNNER_TEST", mark).length).toBeGreaterThan(1); // the runner, its tsx parent and the kernel
       signalQuietly(-runner.pid!, "SIGINT");
       expect(await exited).toBe(130);
@@ -216,15 +218,20 @@ describe("nothing a notebook does escapes the runner", () => {
   it("a kernel whose runner is SIGKILLed notices its parent is gone and exits with its group", async () => {
     const ready = path.join(dir, "sigkill-ready.txt");
     const file = writeNotebook("orphaned.ipynb", [
-      `import { spawn } from 'node:child_process';\nimport { writeFileSync } from 'node:fs';\nspawn('sleep', ['1000'], { stdio: 'ignore' });\nwriteFileSync(${JSON.stringify(ready)}, 'ready');`,
+      `import { spawn } from 'node:child_process';\nimport { writeFileSync } from 'node:fs';\nspawn('sleep', ['1000'], { stdio: 'ignore' });\nwriteFileSync(${JSON.stringify(ready)}, process.env.COURSE_SCRATCH ?? '');`,
       "await new Promise(() => {});",
     ]);
     const mark = randomBytes(6).toString("hex");
     const runner = spawn(process.execPath, [TSX, NOTEBOOKS_CLI, file], { cwd: courseRoot, detached: true, stdio: "ignore", env: { ...process.env, COURSE_RUNNER_TEST: mark } });
     try {
-      expect(await waitUntil(() => existsSync(ready), 60_000)).toBe(true);
+      expect(await waitUntil(() => existsSync(ready) && readFileSync(ready, "utf8") !== "", 60_000)).toBe(true);
+      const scratch = readFileSync(ready, "utf8");
       signalQuietly(-runner.pid!, "SIGKILL"); // the runner's group: not the kernel's, which only its poller can save us from
       expect(await waitUntil(() => pidsWithEnv("COURSE_RUNNER_TEST", mark).length === 0, 10_000)).toBe(true);
+      // A SIGKILLed runner cannot remove its folders; the next run does.
+      expect(existsSync(scratch)).toBe(true);
+      expect(removeStaleFolders()).toContain(scratch);
+      expect(existsSync(scratch)).toBe(false);
     } finally {
       for (const pid of pidsWithEnv("COURSE_RUNNER_TEST", mark)) signalQuietly(pid, "SIGKILL");
     }
