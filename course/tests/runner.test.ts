@@ -237,6 +237,30 @@ describe("nothing a notebook does escapes the runner", () => {
     }
   }, 90_000);
 
+  it("a kernel started by Jupyter exits when the server named by JPY_PARENT_PID is gone", async () => {
+    const server = spawn("sleep", ["1000"], { stdio: "ignore" }); // stands in for the Jupyter server
+    const connection = path.join(dir, "jpy-connection.json");
+    const zeroPorts = { shell_port: 0, iopub_port: 0, stdin_port: 0, control_port: 0, hb_port: 0 };
+    writeFileSync(connection, JSON.stringify({ ip: "127.0.0.1", transport: "tcp", signature_scheme: "hmac-sha256", key: "k", ...zeroPorts }));
+    const kernel = spawn(process.execPath, [path.join(courseRoot, "course", "kernel", "launch.cjs"), connection], {
+      detached: true,
+      stdio: "ignore",
+      env: { ...process.env, JPY_PARENT_PID: String(server.pid) },
+    });
+    const exited = new Promise<void>((resolve) => kernel.once("exit", () => resolve()));
+    try {
+      // Bound and listening: it wrote the ports it chose back into the connection file.
+      const bound = () => (JSON.parse(readFileSync(connection, "utf8")) as { shell_port: number }).shell_port > 0;
+      expect(await waitUntil(bound, 60_000)).toBe(true);
+      expect(isAlive(kernel.pid!)).toBe(true);
+      server.kill("SIGKILL");
+      expect(await Promise.race([exited.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 10_000))])).toBe(true);
+    } finally {
+      signalQuietly(-kernel.pid!, "SIGKILL");
+      server.kill("SIGKILL");
+    }
+  }, 90_000);
+
   it("starts the kernel without the tools COURSE_HIDE_TOOLS names, as on a learner's bare machine", async () => {
     const file = writeNotebook("hidden.ipynb", ['import { hasCommand } from "./course/notebook-kit/index";\nconsole.log(hasCommand("python3"), hasCommand("strace"), hasCommand("sh"));']);
     process.env.COURSE_HIDE_TOOLS = "python3,strace";
