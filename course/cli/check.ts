@@ -5,9 +5,12 @@
 //   3. every solution passes every test of its lab;
 //   4. every untouched starter fails every test of its lab (no vacuous test);
 //   5. the machinery's own tests (kernel, runner, grader);
-//   6. every notebook runs top to bottom through the course kernel.
+//   6. every notebook runs top to bottom through the course kernel, twice, side by side: against
+//      the untouched starters, with python3, strace and faketime unreachable (a learner's fresh
+//      copy on a bare machine), and with the solutions in labs/ (every lab cell shows the
+//      finished behaviour: no NOT_YET marker).
 // Flags: --no-notebooks, --no-machinery (quicker local runs; CI runs all).
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -19,8 +22,7 @@ import { runLab, type LabRun } from "../grader/run-lab";
 import { snapshotProblems } from "../grader/snapshot";
 import { courseRoot, type Impl } from "../impl";
 import { chapters, labDir, notebookPath, type Chapter } from "../manifest";
-import { runNotebook } from "../runner/execute";
-import { describeRun } from "../runner/report";
+import { HIDE_TOOLS_VARIABLE } from "../runner/hide-tools";
 
 interface CheckResult {
   name: string;
@@ -99,18 +101,65 @@ function machineryTests(): string[] {
   return [`the machinery tests failed (npx vitest run --config course/tests/vitest.config.ts):`, ...output.slice(-60)];
 }
 
+/** The optional tools a learner's machine often lacks; the starters pass runs without them. */
+const LEARNER_MISSING_TOOLS = "python3,strace,faketime";
+
+interface Pass {
+  impl: Impl;
+  env: NodeJS.ProcessEnv;
+  label: string;
+}
+
+/** Run `npm run notebooks -- --impl <impl>` as a child (each pass is its own runner and subreaper). */
+function notebooksPass({ impl, env }: Pass): Promise<{ code: number | null; output: string }> {
+  const tsx = createRequire(import.meta.url).resolve("tsx/cli");
+  const cli = path.join(courseRoot, "course", "cli", "notebooks.ts");
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [tsx, cli, "--impl", impl], {
+      cwd: courseRoot,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.on("error", (err) => resolve({ code: null, output: `${output}\ncould not start the runner: ${err.message}` }));
+    child.on("close", (code) => resolve({ code, output }));
+  });
+}
+
 async function notebooksCheck(): Promise<string[]> {
+  const passes: Pass[] = [
+    { impl: "labs", env: { [HIDE_TOOLS_VARIABLE]: LEARNER_MISSING_TOOLS }, label: `starters, ${LEARNER_MISSING_TOOLS} unreachable` },
+    { impl: "solutions", env: {}, label: "solutions in labs/" },
+  ];
+  // Side by side: the two runs share nothing but the machine (each kernel has its own ports and scratch).
+  const results = await Promise.all(passes.map(notebooksPass));
   const problems: string[] = [];
-  for (const chapter of chapters) {
-    const run = await runNotebook(path.join(courseRoot, notebookPath(chapter)));
-    console.log(`     ${describeRun(run).split("\n").join("\n     ")}`);
-    if (run.failures.length > 0) problems.push(`${notebookPath(chapter)}: ${run.failures.length} failing cell(s), see above`);
+  for (const [i, pass] of passes.entries()) {
+    const { code, output } = results[i]!;
+    console.log(`     -- ${pass.label}\n     ${output.trimEnd().split("\n").join("\n     ")}`);
+    if (code !== 0) problems.push(`notebooks against ${pass.label}: failed (exit ${code}), see above`);
   }
   return problems;
 }
 
+const FLAGS = ["--no-notebooks", "--no-machinery"];
+const USAGE = `usage: npm test [-- --no-notebooks] [-- --no-machinery]
+  --no-notebooks  skip running every notebook (against the starters and the solutions)
+  --no-machinery  skip the machinery tests (kernel, runner, grader)`;
+
 async function main(): Promise<void> {
   const args = new Set(process.argv.slice(2));
+  if (args.has("--help") || args.has("-h")) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const unknown = [...args].filter((arg) => !FLAGS.includes(arg));
+  if (unknown.length > 0) {
+    console.error(`unknown option${unknown.length > 1 ? "s" : ""} ${unknown.map((a) => `"${a}"`).join(", ")}\n${USAGE}`);
+    process.exit(2);
+  }
   await check("type-check (project TypeScript, strict)", projectTypeErrors);
   await check("type-check (tslab's TypeScript 5.0, what notebooks import)", () => tslabTypeErrors());
   await check("integrity: manifest, notebooks, starters, hints", staticProblems);
@@ -120,7 +169,7 @@ async function main(): Promise<void> {
   await check("solutions pass every test", () => labsCheck("solutions", "pass"));
   await check("untouched starters fail every test", () => labsCheck("labs", "fail"));
   if (!args.has("--no-machinery")) await check("machinery tests (kernel, runner, grader)", machineryTests);
-  if (!args.has("--no-notebooks")) await check("notebooks run with no error (course kernel)", notebooksCheck);
+  if (!args.has("--no-notebooks")) await check("notebooks run with no error, against the starters and the solutions (course kernel)", notebooksCheck);
 
   const failed = results.filter((r) => r.problems.length > 0);
   const testCount = chapters.reduce((n, c) => n + testFiles(c).length, 0);

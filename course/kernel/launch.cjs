@@ -1,29 +1,23 @@
 #!/usr/bin/env node
 // @ts-check
-// The course kernel: tslab, started from the course root.
+// The course kernel: tslab, started from the course root, speaking proper Jupyter.
 //
-// Jupyter starts a kernel in the notebook's folder, but tslab only transpiles
-// local `.ts` imports that live under its working directory. Notebooks import
-// `./labs/...` and `./solutions/...`, so we change to the course root first.
-//
-// It also works around a tslab fault: zeromq v6 allows one send in flight per
-// socket, and tslab never waits for a send to finish. A burst of output (a
-// loop that prints 20,000 lines) makes zeromq refuse sends, and messages are
-// lost, sometimes even the final `status: idle`, which hangs the front end.
-// We queue every send per socket, retry the rare "busy" refusal, and merge
-// runs of queued output into one message so a burst drains quickly.
-// And a PUB socket silently drops messages once its queue holds 1000 (the
-// high-water mark), so the output socket gets an unlimited queue.
+// Jupyter starts a kernel in the notebook's folder, but tslab only transpiles local `.ts` imports
+// that live under its working directory. Notebooks import `./labs/...` and `./course/...`, so we
+// change to the course root first. The rest lives in small modules beside this file:
+//   kernel.cjs         the protocol: errors, results, execution counts, signatures, ports
+//   send-queue.cjs     no message lost in a burst of output
+//   parent-poller.cjs  the kernel dies with the front end that started it
+//   wire.cjs           signing and framing
 "use strict";
 
-const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
 
 const courseRoot = path.resolve(__dirname, "..", "..");
 const connectionFile = process.argv[2];
 
-if (!connectionFile) {
+if (!connectionFile || process.argv.length !== 3) {
   process.stderr.write("usage: launch.cjs <jupyter-connection-file>\n");
   process.exit(2);
 }
@@ -41,118 +35,49 @@ function requireFromCourse(id) {
   }
 }
 
+/** The TypeScript that tslab compiles cells with (its own pinned copy), for kernel_info. */
+function tslabTypeScriptVersion() {
+  try {
+    const tslabDir = path.dirname(require.resolve("tslab/package.json", { paths: [courseRoot] }));
+    return String(require(require.resolve("@tslab/typescript-for-tslab/package.json", { paths: [tslabDir] })).version);
+  } catch {
+    return "5.0";
+  }
+}
+
+require("./parent-poller.cjs").watchParent();
+
+let key;
+try {
+  key = String(JSON.parse(fs.readFileSync(connectionFile, "utf8")).key ?? "");
+} catch (err) {
+  process.stderr.write(`course kernel: cannot read the connection file ${connectionFile}: ${String(err)}\n`);
+  process.exit(2);
+}
+
 const zmq = requireFromCourse("zeromq");
-const { key } = JSON.parse(fs.readFileSync(connectionFile, "utf8"));
-
-const DELIMITER = "<IDS|MSG>";
-const BUSY_RETRY_MS = 1;
-const MAX_BUSY_RETRIES = 1000;
-
-/**
- * One outgoing Jupyter message: its zeromq frames and the callers waiting for it.
- * @typedef {{frames: Array<string | Buffer>, done: Array<(err?: unknown) => void>}} Outgoing
- */
-
-/** If these frames are a `stream` message, return its parts; else undefined. */
-/** @param {Array<string | Buffer>} frames */
-function parseStream(frames) {
-  const at = frames.findIndex((f) => String(f) === DELIMITER);
-  if (at < 0 || frames.length !== at + 6) return undefined;
-  const header = JSON.parse(String(frames[at + 2]));
-  if (header.msg_type !== "stream") return undefined;
-  const content = JSON.parse(String(frames[at + 5]));
-  return { at, parent: String(frames[at + 3]), name: String(content.name), text: String(content.text) };
-}
-
-/**
- * Merge a run of queued `stream` messages (same cell, same stream) into the first.
- * Order with every other message is kept: only adjacent messages merge.
- * @param {Outgoing[]} queue
- */
-function mergeStreams(queue) {
-  const first = parseStream(queue[0].frames);
-  if (!first) return;
-  const texts = [first.text];
-  while (queue.length > 1) {
-    const next = parseStream(queue[1].frames);
-    if (!next || next.parent !== first.parent || next.name !== first.name) break;
-    texts.push(next.text);
-    queue[0].done.push(...queue[1].done);
-    queue.splice(1, 1);
-  }
-  if (texts.length === 1) return;
-  const frames = queue[0].frames.slice();
-  frames[first.at + 5] = JSON.stringify({ name: first.name, text: texts.join("") });
-  const hmac = crypto.createHmac("sha256", key);
-  for (const body of frames.slice(first.at + 2)) hmac.update(body);
-  frames[first.at + 1] = hmac.digest("hex");
-  queue[0].frames = frames;
-}
-
-const nativeSend = zmq.Socket.prototype.send;
-/** @type {WeakMap<object, Outgoing[]>} messages waiting, per socket */
-const queues = new WeakMap();
-
-/** @param {object} socket @param {Outgoing[]} queue */
-async function drain(socket, queue) {
-  while (queue.length > 0) {
-    mergeStreams(queue);
-    const message = queue[0];
-    let failure;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await nativeSend.call(socket, message.frames);
-        break;
-      } catch (err) {
-        const code = /** @type {{code?: string}} */ (err).code;
-        if (code !== "EBUSY" || attempt >= MAX_BUSY_RETRIES) {
-          failure = err;
-          break;
-        }
-        await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
-      }
-    }
-    queue.shift();
-    // tslab redirects process.stderr into the notebook; write to the real fd 2.
-    // A send after shutdown closed the socket is expected and harmless.
-    const closed = /** @type {{closed?: boolean}} */ (socket).closed === true;
-    if (failure && !closed) fs.writeSync(2, `course kernel: a message was not sent: ${String(failure)}\n`);
-    for (const settle of message.done) settle(failure);
-  }
-}
-
-/** @this {object} @param {Array<string | Buffer>} frames */
-function queuedSend(frames) {
-  let queue = queues.get(this);
-  const idle = !queue || queue.length === 0;
-  if (!queue) queues.set(this, (queue = []));
-  /** @type {Outgoing} */
-  const message = { frames: Array.isArray(frames) ? frames : [frames], done: [] };
-  const sent = new Promise((resolve, reject) => {
-    message.done.push((err) => (err ? reject(err) : resolve(undefined)));
-  });
-  sent.catch(() => undefined); // tslab ignores the promise; drain() reports failures
-  queue.push(message);
-  if (idle) void drain(this, queue);
-  return sent;
-}
-// The native method is read-only, so redefine it rather than assign.
-Object.defineProperty(zmq.Socket.prototype, "send", { value: queuedSend, configurable: true });
-
-const nativeBind = zmq.Socket.prototype.bind;
-/** @this {{sendHighWaterMark: number}} @param {string} address */
-function bindWithoutDrops(address) {
-  this.sendHighWaterMark = 0; // 0 = no limit
-  return nativeBind.call(this, address);
-}
-// Socket.prototype.bind is not configurable; shadow it on the PUB class only.
-Object.defineProperty(zmq.Publisher.prototype, "bind", { value: bindWithoutDrops, configurable: true });
+require("./send-queue.cjs").installSendQueue(zmq, key);
 
 process.chdir(courseRoot);
-const tslab = requireFromCourse("tslab/dist/main.js");
-tslab.startKernel({
-  configPath: path.resolve(connectionFile),
-  enableFindLocal: false,
-  jsKernel: false,
-  globalVersion: "",
+const { CourseKernel } = require("./kernel.cjs");
+const kernel = new CourseKernel(
+  {
+    zmq,
+    tslabJupyter: requireFromCourse("tslab/dist/jupyter.js"),
+    tslabExecutor: requireFromCourse("tslab/dist/executor.js"),
+    tslabConverter: requireFromCourse("tslab/dist/converter.js"),
+    tsVersion: tslabTypeScriptVersion(),
+  },
+  path.resolve(connectionFile),
+);
+
+// The interrupt button sends SIGINT (interrupt_mode "signal"): stop the running cell, not the kernel.
+process.on("SIGINT", () => kernel.interrupt());
+// A callback a cell left behind may throw later: report it into the notebook, keep the kernel.
+process.on("uncaughtException", (err) => console.error("Uncaught exception (from a callback of an earlier cell):", err));
+process.on("unhandledRejection", (reason) => console.error("Unhandled promise rejection (from an earlier cell):", reason));
+
+kernel.start().catch((err) => {
+  process.stderr.write(`course kernel: could not start: ${String(err)}\n`);
+  process.exit(1);
 });

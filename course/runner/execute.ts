@@ -1,18 +1,22 @@
 // Execute a notebook cell by cell through the course kernel, the way Jupyter
 // does, and write the executed copy with its outputs.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { courseRoot } from "../impl";
-import { delay, Kernel } from "./kernel";
+import { registerCleanup } from "./cleanup";
+import { delay, Kernel, type KernelOptions } from "./kernel";
+import { LeftoverWatch, type Leftover } from "./leftovers";
+import { ownedPrefix, removeStaleFolders } from "./stale-folders";
 import type { Message } from "./protocol";
-import { readNotebook, text, type Cell, type DisplayOutput, type Output } from "./nbformat";
+import { readNotebook, text, type Cell, type DisplayOutput, type Notebook, type Output } from "./nbformat";
 
 export const EXECUTED_DIR = path.join(courseRoot, ".course", "notebooks");
 
 export interface CellFailure {
-  /** 1-based position of the cell in the notebook, as a reader counts them. */
+  /** 1-based position of the cell in the notebook, as a reader counts them (0: the notebook as a whole). */
   cell: number;
-  kind: "error" | "timeout" | "aborted";
+  kind: "error" | "timeout" | "aborted" | "kernel died" | "left a process running" | "forbidden output" | "kernel";
   message: string;
 }
 
@@ -23,6 +27,10 @@ export interface NotebookRun {
   /** Where the executed copy was written. */
   executedCopy: string;
   durationMs: number;
+  /** Processes the notebook left running (each also a failure); they were killed. */
+  leftovers: Leftover[];
+  /** How leftovers were found: the subreaper mechanism, or why there was none. */
+  sweep: string;
 }
 
 interface CellResult {
@@ -30,9 +38,6 @@ interface CellResult {
   outputs: Output[];
   executionCount: number | null;
 }
-
-/** tslab refuses requests for ~200 ms after a failed cell; wait that out before the next one. */
-const TSLAB_ABORT_WINDOW_MS = 300;
 
 /** Collects a cell's outputs from iopub messages, merging and updating like a front end. */
 class OutputCollector {
@@ -93,19 +98,24 @@ class OutputCollector {
   }
 }
 
-async function executeCell(kernel: Kernel, code: string, timeoutMs: number): Promise<CellResult> {
+/** A cell's outcome, or the reason the kernel stopped answering (it died, it sent a bad signature). */
+type Outcome = { kind: "finished"; result: CellResult } | { kind: "timeout"; result: CellResult } | { kind: "fault"; reason: string; result: CellResult };
+
+async function executeCell(kernel: Kernel, code: string, timeoutMs: number): Promise<Outcome> {
   const collector = new OutputCollector();
   let status: CellResult["status"] | undefined;
   let executionCount: number | null = null;
   let idle = false;
   // execute_reply (shell) and status: idle (iopub) arrive in either order; wait for both.
+  // stop_on_error false: the runner runs every cell, as `nbconvert --allow-errors` would.
   const finished = kernel.request(
     "shell",
     "execute_request",
     { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: false },
     (m) => {
       if (m.header.msg_type === "execute_reply") {
-        status = m.content.status as CellResult["status"];
+        const replied = String(m.content.status);
+        status = replied === "aborted" ? "abort" : (replied as CellResult["status"]);
         executionCount = (m.content.execution_count as number | undefined) ?? null;
       } else if (m.header.msg_type === "status") {
         idle = m.content.execution_state === "idle";
@@ -115,58 +125,150 @@ async function executeCell(kernel: Kernel, code: string, timeoutMs: number): Pro
       return status !== undefined && idle;
     },
   );
-  const inTime = await Promise.race([finished.then(() => true), delay(timeoutMs).then(() => false)]);
-  if (!inTime) return { status: "timeout", outputs: collector.outputs, executionCount };
-  if (status === "error" && !collector.outputs.some((o) => o.output_type === "error")) {
-    // tslab sends no `error` message; build one from what the cell wrote to stderr.
-    const stderr = collector.stderr().trim();
-    const lines = stderr.split("\n");
-    const summary = lines.find((line) => /^\w*Error\b/.test(line)) ?? lines.find((line) => line.trim() !== "");
-    collector.outputs.push({ output_type: "error", ename: "Error", evalue: summary ?? "the cell failed", traceback: lines });
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    finished.then(() => ({ kind: "finished" as const })),
+    new Promise<{ kind: "timeout" }>((resolve) => (timer = setTimeout(() => resolve({ kind: "timeout" }), timeoutMs))),
+    kernel.fault.then((reason) => ({ kind: "fault" as const, reason })),
+  ]);
+  clearTimeout(timer);
+  const result = (fallback: CellResult["status"]): CellResult => ({ status: status ?? fallback, outputs: collector.outputs, executionCount });
+  if (outcome.kind === "finished") {
+    if (status === "error" && !collector.outputs.some((o) => o.output_type === "error")) {
+      // A kernel that sends no `error` message (tslab alone did not): build one from its stderr.
+      const lines = collector.stderr().trim().split("\n");
+      const summary = lines.find((line) => /^\w*Error\b/.test(line)) ?? lines.find((line) => line.trim() !== "");
+      collector.outputs.push({ output_type: "error", ename: "Error", evalue: summary ?? "the cell failed", traceback: lines });
+    }
+    return { kind: "finished", result: result("error") };
   }
-  return { status: status ?? "error", outputs: collector.outputs, executionCount };
+  if (outcome.kind === "timeout") return { kind: "timeout", result: result("timeout") };
+  return { kind: "fault", reason: outcome.reason, result: result("error") };
+}
+
+/** Text that must not appear in any output (the solutions pass forbids the notebook-kit's NOT_YET marker). */
+export interface ForbiddenOutput {
+  text: string;
+  /** Why it must not appear, said in the failure. */
+  why: string;
 }
 
 export interface RunOptions {
   /** Per-cell limit; a cell over it is interrupted and the notebook fails. */
   cellTimeoutMs?: number;
   outputDir?: string;
+  /** The course folder the kernel runs in (a temporary copy with the solutions in labs/, say). */
+  root?: string;
+  forbid?: ForbiddenOutput;
+  /** For tests: start this command instead of the course kernel. */
+  kernelCommand?: KernelOptions["command"];
 }
 
-/** Run every code cell of a notebook in a fresh course kernel. */
-export async function runNotebook(file: string, { cellTimeoutMs = 120_000, outputDir = EXECUTED_DIR }: RunOptions = {}): Promise<NotebookRun> {
+let running = false;
+
+/**
+ * Run every code cell of a notebook in a fresh course kernel, in a scratch folder of its own
+ * (COURSE_SCRATCH) that is removed afterwards, whatever happens. One notebook at a time per
+ * process: leftovers are found as this process's descendants.
+ */
+export async function runNotebook(file: string, options: RunOptions = {}): Promise<NotebookRun> {
+  if (running) throw new Error("runNotebook runs one notebook at a time per process (leftovers are found among its descendants)");
+  running = true;
+  try {
+    return await runAlone(file, options);
+  } finally {
+    running = false;
+  }
+}
+
+async function runAlone(file: string, options: RunOptions): Promise<NotebookRun> {
+  const { cellTimeoutMs = 120_000, outputDir = EXECUTED_DIR } = options;
   const started = performance.now();
   const notebook = readNotebook(file);
   const failures: CellFailure[] = [];
-  const kernel = await Kernel.start();
+  removeStaleFolders();
+  const scratch = mkdtempSync(path.join(os.tmpdir(), `${ownedPrefix("notebook")}${path.basename(file, ".ipynb")}-`));
+  const removeScratch = () => rmSync(scratch, { recursive: true, force: true });
+  const unregister = registerCleanup(removeScratch);
+  const watch = new LeftoverWatch();
   let codeCells = 0;
+  let leftovers: Leftover[] = [];
+  let kernel: Kernel | undefined;
   try {
+    kernel = await Kernel.start({ root: options.root, env: { COURSE_SCRATCH: scratch }, command: options.kernelCommand });
     await kernel.waitUntilReady(60_000);
-    for (const [index, cell] of notebook.cells.entries()) {
-      if (cell.cell_type !== "code") continue;
-      codeCells++;
-      const result = await executeCell(kernel, text(cell.source), cellTimeoutMs);
-      record(cell, result);
-      const position = index + 1;
-      if (result.status === "timeout") {
-        kernel.interrupt();
-        failures.push({ cell: position, kind: "timeout", message: `no result after ${cellTimeoutMs / 1000} s; interrupted` });
-        break; // the kernel is in an unknown state: stop here
-      }
-      if (result.status === "abort") {
-        failures.push({ cell: position, kind: "aborted", message: "not run: the kernel skipped it after an earlier error" });
-      } else if (result.status === "error") {
-        failures.push({ cell: position, kind: "error", message: errorText(result.outputs) });
-        await delay(TSLAB_ABORT_WINDOW_MS);
-      }
-    }
+    codeCells = await runCells(kernel, notebook, { cellTimeoutMs, forbid: options.forbid }, failures, watch);
+    if (kernel.alive) leftovers = await watch.stillRunning(kernel.pid);
+  } catch (err) {
+    failures.push({ cell: 0, kind: "kernel", message: (err as Error).message });
   } finally {
-    await kernel.shutdown();
+    const kernelPid = kernel?.pid;
+    await kernel?.shutdown();
+    // With the kernel gone, its orphans were re-parented to us: they are leftovers too.
+    const orphans = await watch.stillRunning(-1, 0);
+    for (const orphan of orphans) if (!leftovers.some((l) => l.pid === orphan.pid)) leftovers.push(orphan);
+    await watch.killAll(leftovers, (pid) => pid === kernelPid);
+    removeScratch();
+    unregister();
   }
+  for (const leftover of leftovers) {
+    failures.push({
+      cell: leftover.cell ?? 0,
+      kind: "left a process running",
+      message: `pid ${leftover.pid}: ${leftover.command}\n(killed by the runner; stop what a cell starts before the notebook ends)`,
+    });
+  }
+  failures.sort((a, b) => a.cell - b.cell); // in notebook order, as a reader goes through it
   mkdirSync(outputDir, { recursive: true });
   const executedCopy = path.join(outputDir, path.basename(file));
   writeFileSync(executedCopy, JSON.stringify(notebook, null, 1) + "\n");
-  return { notebook: file, codeCells, failures, executedCopy, durationMs: performance.now() - started };
+  return { notebook: file, codeCells, failures, executedCopy, durationMs: performance.now() - started, leftovers, sweep: watch.subreaper.mechanism };
+}
+
+/** Run the cells in order, recording outputs and failures; returns how many code cells there were. */
+async function runCells(
+  kernel: Kernel,
+  notebook: Notebook,
+  { cellTimeoutMs, forbid }: { cellTimeoutMs: number; forbid?: ForbiddenOutput },
+  failures: CellFailure[],
+  watch: LeftoverWatch,
+): Promise<number> {
+  let codeCells = 0;
+  for (const [index, cell] of notebook.cells.entries()) {
+    if (cell.cell_type !== "code") continue;
+    codeCells++;
+    const position = index + 1;
+    const outcome = await executeCell(kernel, text(cell.source), cellTimeoutMs);
+    record(cell, outcome.result);
+    if (kernel.alive) watch.afterCell(position, kernel.pid);
+    if (outcome.kind === "fault") {
+      // Say so in the executed copy too, where a reader looks for what happened to this cell.
+      cell.outputs = [...(cell.outputs ?? []), { output_type: "error", ename: "KernelDied", evalue: outcome.reason, traceback: [outcome.reason] }];
+      failures.push({ cell: position, kind: "kernel died", message: `${outcome.reason} while running this cell; the cells after it did not run` });
+      break;
+    }
+    if (outcome.kind === "timeout") {
+      kernel.interrupt();
+      failures.push({ cell: position, kind: "timeout", message: `no result after ${cellTimeoutMs / 1000} s; interrupted` });
+      break; // the kernel is in an unknown state: stop here
+    }
+    const { result } = outcome;
+    if (result.status === "abort") {
+      failures.push({ cell: position, kind: "aborted", message: "not run: the kernel skipped it after an earlier error" });
+    } else if (result.status === "error") {
+      failures.push({ cell: position, kind: "error", message: errorText(result.outputs) });
+    }
+    if (forbid && result.outputs.some((o) => outputText(o).includes(forbid.text))) {
+      failures.push({ cell: position, kind: "forbidden output", message: `printed "${forbid.text}": ${forbid.why}` });
+    }
+  }
+  return codeCells;
+}
+
+function outputText(output: Output): string {
+  if (output.output_type === "stream") return output.text;
+  if (output.output_type === "error") return [output.evalue, ...output.traceback].join("\n");
+  return JSON.stringify(output.data);
 }
 
 function record(cell: Cell, result: CellResult): void {
@@ -179,5 +281,7 @@ function record(cell: Cell, result: CellResult): void {
 
 function errorText(outputs: Output[]): string {
   const error = outputs.find((o) => o.output_type === "error");
-  return error?.output_type === "error" ? error.traceback.join("\n").trim() || error.evalue : "the cell failed";
+  if (error?.output_type !== "error") return "the cell failed";
+  const traceback = error.traceback.join("\n").trim();
+  return traceback.includes(error.evalue) ? traceback : `${error.ename}: ${error.evalue}\n${traceback}`.trim();
 }

@@ -1,6 +1,6 @@
 // The Jupyter messaging protocol, just enough of it: signing, framing, parsing.
 // https://jupyter-client.readthedocs.io/en/stable/messaging.html
-import { createHmac, randomUUID } from "node:crypto";
+import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 
 export const DELIMITER = "<IDS|MSG>";
 
@@ -53,19 +53,38 @@ export function encode(key: string, message: Message<unknown>): string[] {
   return [DELIMITER, sign(key, parts), ...parts];
 }
 
+/** Frames that are not a message we may trust: why, in words. */
+export interface Refused {
+  refused: string;
+}
+
 /**
- * Parse received frames (any routing prefix is skipped). Returns undefined for
- * frames that are not a Jupyter message. The signature is not checked: tslab
- * signs its replies with an empty key, and the sockets are loopback-only.
+ * Parse received frames (any routing prefix is skipped) and verify their signature: a message
+ * not signed with this kernel's connection key did not come from our kernel (anyone on the
+ * machine can connect to a loopback port) and is refused, never acted on.
  */
-export function decode(frames: Buffer[]): Message | undefined {
+export function decode(key: string, frames: Buffer[]): Message | Refused {
   const at = frames.findIndex((frame) => frame.toString() === DELIMITER);
-  if (at < 0 || frames.length < at + 6) return undefined;
-  const part = (i: number): unknown => JSON.parse(frames[at + 2 + i]!.toString("utf8"));
-  return {
-    header: part(0) as Header,
-    parent_header: part(1) as Partial<Header>,
-    metadata: part(2) as Record<string, unknown>,
-    content: part(3) as Record<string, unknown>,
-  };
+  if (at < 0 || frames.length < at + 6) return { refused: "frames without the <IDS|MSG> delimiter and four parts" };
+  const parts = frames.slice(at + 2, at + 6).map((frame) => frame.toString("utf8"));
+  const expected = Buffer.from(sign(key, parts));
+  const given = Buffer.from(frames[at + 1]!.toString());
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    return { refused: "a message with a bad signature (not signed with the connection key)" };
+  }
+  try {
+    const [header, parent_header, metadata, content] = parts.map((part) => JSON.parse(part) as unknown);
+    return {
+      header: header as Header,
+      parent_header: parent_header as Partial<Header>,
+      metadata: metadata as Record<string, unknown>,
+      content: content as Record<string, unknown>,
+    };
+  } catch {
+    return { refused: "a message whose parts are not JSON" };
+  }
+}
+
+export function isRefused(decoded: Message | Refused): decoded is Refused {
+  return "refused" in decoded;
 }

@@ -1,14 +1,20 @@
 // The headless runner and the course kernel, end to end on small notebooks.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { courseRoot } from "../impl";
-import { runNotebook } from "../runner/execute";
-import type { Notebook } from "../runner/nbformat";
-import { pidsWithEnv } from "../testkit/processes";
+import { NOT_YET } from "../notebook-kit";
+import { runNotebook, type RunOptions } from "../runner/execute";
+import { removeStaleFolders } from "../runner/stale-folders";
+import type { ErrorOutput, Notebook } from "../runner/nbformat";
+import { isAlive, pidsWithEnv, signalQuietly, waitUntil } from "../testkit/processes";
+
+const FIXTURES = path.join(courseRoot, "course", "tests", "fixtures", "runner");
+const TSX = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");
+const NOTEBOOKS_CLI = path.join(courseRoot, "course", "cli", "notebooks.ts");
 
 let dir: string;
 beforeAll(() => {
@@ -29,11 +35,11 @@ function writeNotebook(name: string, sources: string[]): string {
 }
 
 /** Run with a marker in the environment, so we can prove no kernel survives. */
-async function runMarked(file: string, cellTimeoutMs = 60_000) {
+async function runMarked(file: string, cellTimeoutMs = 60_000, options: RunOptions = {}) {
   const mark = randomBytes(6).toString("hex");
   process.env.COURSE_RUNNER_TEST = mark;
   try {
-    const run = await runNotebook(file, { cellTimeoutMs, outputDir: dir });
+    const run = await runNotebook(file, { cellTimeoutMs, outputDir: dir, ...options });
     const executed = JSON.parse(readFileSync(run.executedCopy, "utf8")) as Notebook;
     return { run, executed, survivors: pidsWithEnv("COURSE_RUNNER_TEST", mark) };
   } finally {
@@ -88,14 +94,226 @@ describe("headless runner", () => {
     expect(output).not.toHaveProperty("transient");
   });
 
-  it("runs from any working directory, with the kernel in the course root", () => {
-    const file = writeNotebook("cwd.ipynb", ['import { parseStat } from "./solutions/00-welcome/stat";\nconsole.log(process.cwd(), typeof parseStat);']);
-    const cli = path.join(courseRoot, "course", "cli", "notebooks.ts");
-    const tsx = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");
-    const result = spawnSync(process.execPath, [tsx, cli, file], { cwd: os.tmpdir(), encoding: "utf8" });
-    expect(result.stdout).toMatch(/1 passed, 0 failed/);
+  it("runs from any working directory, with the kernel in the course root", async () => {
+    const file = writeNotebook("cwd.ipynb", ['import { parseStat } from "./labs/00-welcome/stat";\nconsole.log(process.cwd(), typeof parseStat);']);
+    const result = await notebooksCli([file], NOTEBOOKS_CLI, os.tmpdir());
+    expect(result.output).toMatch(/1 passed, 0 failed/);
     expect(result.status).toBe(0);
     const executed = JSON.parse(readFileSync(path.join(courseRoot, ".course", "notebooks", "cwd.ipynb"), "utf8")) as Notebook;
     expect(executed.cells[0]!.outputs).toEqual([{ output_type: "stream", name: "stdout", text: `${courseRoot} function\n` }]);
   });
+});
+
+/**
+ * Run `npm run notebooks` (through tsx) as a child; its output and exit status. Asynchronously:
+ * a spawnSync would block this worker for the whole run, and vitest's own messages with it.
+ */
+function notebooksCli(args: string[], cli = NOTEBOOKS_CLI, cwd = courseRoot): Promise<{ status: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [TSX, cli, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.on("close", (status) => resolve({ status, output }));
+  });
+}
+
+describe("the kernel speaks proper Jupyter", () => {
+  it("sends a failing cell's error as ename, evalue and a traceback without tslab's frames", async () => {
+    const file = writeNotebook("error-message.ipynb", ["function inner(): never { throw new RangeError('out of range'); }\ninner();"]);
+    const { run, executed } = await runMarked(file);
+    expect(run.failures.map((f) => f.kind)).toEqual(["error"]);
+    const error = executed.cells[0]!.outputs!.find((o) => o.output_type === "error") as ErrorOutput;
+    expect(error).toMatchObject({ ename: "RangeError", evalue: "out of range" });
+    expect(error.traceback[0]).toBe("RangeError: out of range");
+    expect(error.traceback.join("\n")).toMatch(/at inner \(evalmachine/);
+    expect(error.traceback.join("\n")).not.toMatch(/node_modules[\\/]tslab|node:vm|node:internal/);
+    // tslab alone printed the error to stderr too; now it is only the error output.
+    expect(executed.cells[0]!.outputs!.filter((o) => o.output_type === "stream")).toEqual([]);
+  });
+
+  it("shows a cell's last expression as its result, Out[n], not as printed text", async () => {
+    const file = writeNotebook("result.ipynb", ["console.log('first');", "6 * 7", "'text'"]);
+    const { run, executed } = await runMarked(file);
+    expect(run.failures).toEqual([]);
+    expect(executed.cells[1]!.outputs).toEqual([{ output_type: "execute_result", data: { "text/plain": "42" }, metadata: {}, execution_count: 2 }]);
+    expect(executed.cells[2]!.outputs).toEqual([{ output_type: "execute_result", data: { "text/plain": "'text'" }, metadata: {}, execution_count: 3 }]);
+  });
+});
+
+describe("nothing a notebook does escapes the runner", () => {
+  it("reports a kernel that exits as 'kernel died (exit code 3)' at the cell that killed it, at once", async () => {
+    const file = writeNotebook("exit.ipynb", ["console.log('alive');", "process.exit(3);", "console.log('never');"]);
+    // The cell limit is far above the test's own: waiting for it would fail the test.
+    const { run, executed, survivors } = await runMarked(file, 600_000);
+    expect(run.failures).toEqual([{ cell: 2, kind: "kernel died", message: expect.stringMatching(/^kernel died \(exit code 3\) while running this cell/) }]);
+    expect(executed.cells[2]!.execution_count).toBeNull();
+    expect(survivors).toEqual([]);
+  }, 60_000);
+
+  it("names a kernel killed by a signal", async () => {
+    const file = writeNotebook("sigkill.ipynb", ["process.kill(process.pid, 'SIGKILL');"]);
+    const { run } = await runMarked(file, 600_000);
+    expect(run.failures).toEqual([{ cell: 1, kind: "kernel died", message: expect.stringMatching(/^kernel died \(signal SIGKILL\)/) }]);
+  }, 60_000);
+
+  it("finds a process a cell detached (setsid, empty environment), names it with its cell, kills it, and fails the run", async () => {
+    const file = writeNotebook("detached.ipynb", [
+      "console.log('nothing yet');",
+      "import { spawn } from 'node:child_process';\nconst child = spawn('setsid', ['sleep', '1000'], { detached: true, stdio: 'ignore', env: {} });\nchild.unref();\nconsole.log(child.pid);",
+      "console.log('after');",
+    ]);
+    const { run, executed } = await runMarked(file);
+    const pid = Number((executed.cells[1]!.outputs![0] as { text: string }).text.trim());
+    expect(run.leftovers.map((l) => [l.command, l.cell])).toEqual([["sleep 1000", 2]]);
+    expect(run.failures).toEqual([{ cell: 2, kind: "left a process running", message: expect.stringContaining("sleep 1000") }]);
+    expect(run.sweep).toMatch(/subreaper/);
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it("gives every run its own scratch folder (COURSE_SCRATCH) and removes it, even after a timeout", async () => {
+    const file = writeNotebook("scratch.ipynb", [
+      "import { writeFileSync } from 'node:fs';\nwriteFileSync(process.env.COURSE_SCRATCH + '/left.txt', 'x');\nconsole.log(process.env.COURSE_SCRATCH);",
+      "while (true) {}",
+    ]);
+    const { run, executed, survivors } = await runMarked(file, 3_000);
+    const scratch = (executed.cells[0]!.outputs![0] as { text: string }).text.trim();
+    expect(scratch).toMatch(/course-notebook-\d+-scratch-/);
+    expect(run.failures.map((f) => f.kind)).toEqual(["timeout"]);
+    expect(existsSync(scratch)).toBe(false);
+    expect(survivors).toEqual([]);
+  });
+
+  it("refuses a kernel whose replies are not signed with the connection key", async () => {
+    const file = writeNotebook("impostor.ipynb", ["console.log('never runs');"]);
+    const { run, survivors } = await runMarked(file, 60_000, { kernelCommand: [process.execPath, path.join(FIXTURES, "wrong-key-kernel.cjs")] });
+    expect(run.failures).toEqual([{ cell: 0, kind: "kernel", message: expect.stringMatching(/bad signature/) }]);
+    expect(survivors).toEqual([]);
+  }, 60_000);
+
+  it("kills the kernel's group when the runner gets Ctrl-C (SIGINT), and removes its folders", async () => {
+    const ready = path.join(dir, "sigint-ready.txt");
+    const file = writeNotebook("sigint.ipynb", [
+      `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(ready)}, process.env.COURSE_SCRATCH ?? '');`,
+      "await new Promise(() => {});",
+    ]);
+    const mark = randomBytes(6).toString("hex");
+    // As a terminal would run it: its own process group, which Ctrl-C signals whole.
+    const runner = spawn(process.execPath, [TSX, NOTEBOOKS_CLI, file], { cwd: courseRoot, detached: true, stdio: "ignore", env: { ...process.env, COURSE_RUNNER_TEST: mark } });
+    const exited = new Promise<number | null>((resolve) => runner.once("exit", (code) => resolve(code)));
+    try {
+      expect(await waitUntil(() => existsSync(ready) && readFileSync(ready, "utf8") !== "", 60_000)).toBe(true);
+      const scratch = readFileSync(ready, "utf8");
+      expect(existsSync(scratch)).toBe(true);
+      expect(pidsWithEnv("COURSE_RUNNER_TEST", mark).length).toBeGreaterThan(1); // the runner, its tsx parent and the kernel
+      signalQuietly(-runner.pid!, "SIGINT");
+      expect(await exited).toBe(130);
+      expect(await waitUntil(() => pidsWithEnv("COURSE_RUNNER_TEST", mark).length === 0, 5_000)).toBe(true);
+      expect(existsSync(scratch)).toBe(false);
+    } finally {
+      for (const pid of pidsWithEnv("COURSE_RUNNER_TEST", mark)) signalQuietly(pid, "SIGKILL");
+    }
+  }, 90_000);
+
+  it("a kernel whose runner is SIGKILLed notices its parent is gone and exits with its group", async () => {
+    const ready = path.join(dir, "sigkill-ready.txt");
+    const file = writeNotebook("orphaned.ipynb", [
+      `import { spawn } from 'node:child_process';\nimport { writeFileSync } from 'node:fs';\nspawn('sleep', ['1000'], { stdio: 'ignore' });\nwriteFileSync(${JSON.stringify(ready)}, process.env.COURSE_SCRATCH ?? '');`,
+      "await new Promise(() => {});",
+    ]);
+    const mark = randomBytes(6).toString("hex");
+    const runner = spawn(process.execPath, [TSX, NOTEBOOKS_CLI, file], { cwd: courseRoot, detached: true, stdio: "ignore", env: { ...process.env, COURSE_RUNNER_TEST: mark } });
+    try {
+      expect(await waitUntil(() => existsSync(ready) && readFileSync(ready, "utf8") !== "", 60_000)).toBe(true);
+      const scratch = readFileSync(ready, "utf8");
+      signalQuietly(-runner.pid!, "SIGKILL"); // the runner's group: not the kernel's, which only its poller can save us from
+      expect(await waitUntil(() => pidsWithEnv("COURSE_RUNNER_TEST", mark).length === 0, 10_000)).toBe(true);
+      // A SIGKILLed runner cannot remove its folders; the next run does.
+      expect(existsSync(scratch)).toBe(true);
+      expect(removeStaleFolders()).toContain(scratch);
+      expect(existsSync(scratch)).toBe(false);
+    } finally {
+      for (const pid of pidsWithEnv("COURSE_RUNNER_TEST", mark)) signalQuietly(pid, "SIGKILL");
+    }
+  }, 90_000);
+
+  it("a kernel started by Jupyter exits when the server named by JPY_PARENT_PID is gone", async () => {
+    const server = spawn("sleep", ["1000"], { stdio: "ignore" }); // stands in for the Jupyter server
+    const connection = path.join(dir, "jpy-connection.json");
+    const zeroPorts = { shell_port: 0, iopub_port: 0, stdin_port: 0, control_port: 0, hb_port: 0 };
+    writeFileSync(connection, JSON.stringify({ ip: "127.0.0.1", transport: "tcp", signature_scheme: "hmac-sha256", key: "k", ...zeroPorts }));
+    const kernel = spawn(process.execPath, [path.join(courseRoot, "course", "kernel", "launch.cjs"), connection], {
+      detached: true,
+      stdio: "ignore",
+      env: { ...process.env, JPY_PARENT_PID: String(server.pid) },
+    });
+    const exited = new Promise<void>((resolve) => kernel.once("exit", () => resolve()));
+    try {
+      // Bound and listening: it wrote the ports it chose back into the connection file.
+      const bound = () => (JSON.parse(readFileSync(connection, "utf8")) as { shell_port: number }).shell_port > 0;
+      expect(await waitUntil(bound, 60_000)).toBe(true);
+      expect(isAlive(kernel.pid!)).toBe(true);
+      server.kill("SIGKILL");
+      expect(await Promise.race([exited.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 10_000))])).toBe(true);
+    } finally {
+      signalQuietly(-kernel.pid!, "SIGKILL");
+      server.kill("SIGKILL");
+    }
+  }, 90_000);
+
+  it("starts the kernel without the tools COURSE_HIDE_TOOLS names, as on a learner's bare machine", async () => {
+    const file = writeNotebook("hidden.ipynb", ['import { hasCommand } from "./course/notebook-kit/index";\nconsole.log(hasCommand("python3"), hasCommand("strace"), hasCommand("sh"));']);
+    process.env.COURSE_HIDE_TOOLS = "python3,strace";
+    try {
+      const { run, executed } = await runMarked(file);
+      expect(run.failures).toEqual([]);
+      expect(executed.cells[0]!.outputs).toEqual([{ output_type: "stream", name: "stdout", text: "false false true\n" }]);
+    } finally {
+      delete process.env.COURSE_HIDE_TOOLS;
+    }
+  });
+});
+
+describe("npm run notebooks", () => {
+  it("reports a corrupt and an nbformat-3 notebook in a sentence each, and still runs the others", async () => {
+    const good = writeNotebook("good.ipynb", ["console.log('fine');"]);
+    const { status, output } = await notebooksCli([path.join(FIXTURES, "corrupt.ipynb"), path.join(FIXTURES, "nbformat3.ipynb"), good]);
+    expect(output).toMatch(/corrupt\.ipynb: is not a readable notebook: its JSON is broken/);
+    expect(output).toMatch(/nbformat3\.ipynb: is an nbformat 3 notebook .* Convert it: jupyter nbconvert --to notebook --nbformat 4/);
+    expect(output).toMatch(/ok {4}.*good\.ipynb/);
+    expect(output).toMatch(/notebooks: 1 passed, 2 failed/);
+    expect(output).not.toMatch(/^\s+at /m); // no stack trace
+    expect(status).toBe(1);
+  });
+
+  it("refuses an unknown option with the usage, and so does npm test", async () => {
+    const notebooks = await notebooksCli(["--bogus"]);
+    expect(notebooks.status).toBe(2);
+    expect(notebooks.output).toMatch(/unknown option "--bogus"\nusage: npm run notebooks/);
+    const check = await notebooksCli(["--no-notebook"], path.join(courseRoot, "course", "cli", "check.ts"));
+    expect(check.status).toBe(2);
+    expect(check.output).toMatch(/unknown option "--no-notebook"\nusage: npm test/);
+  });
+
+  it("--impl solutions runs the notebook with the solutions in labs/: no NOT_YET marker, the real course untouched", async () => {
+    const file = writeNotebook("impl.ipynb", [
+      'import { tryLab } from "./course/notebook-kit/index";\nimport { readStat } from "./labs/00-welcome/stat";\nawait tryLab("00-welcome", () => console.log("state", readStat("self").state), "the state of the kernel");',
+    ]);
+    const starters = await notebooksCli([file, "--impl", "labs"]);
+    expect(starters.status).toBe(0);
+    expect(readFileSync(path.join(courseRoot, ".course", "notebooks", "impl.ipynb"), "utf8")).toContain(NOT_YET);
+    const solved = await notebooksCli([file, "--impl", "solutions"]);
+    expect(solved.output).toMatch(/notebooks: 1 passed, 0 failed/);
+    const executed = readFileSync(path.join(courseRoot, ".course", "notebooks-solutions", "impl.ipynb"), "utf8");
+    expect(executed).not.toContain(NOT_YET);
+    expect(executed).toMatch(/state R/);
+    expect(readFileSync(path.join(courseRoot, "labs", "00-welcome", "stat.ts"), "utf8")).toContain("TODO");
+  }, 120_000);
+
+  it("fails a solutions run whose cell still prints the NOT_YET marker", async () => {
+    const file = writeNotebook("not-yet.ipynb", [`console.log(${JSON.stringify(NOT_YET)} + " parseStat");`]);
+    const { status, output } = await notebooksCli([file, "--impl", "solutions"]);
+    expect(output).toMatch(/cell 1: forbidden output/);
+    expect(status).toBe(1);
+  }, 120_000);
 });
