@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+import { solutionReferences } from "../check/model-answers";
 import { exportMismatches, staticProblems, testFiles } from "../check/integrity";
 import { readmeProblems } from "../check/readme";
 import { projectTypeErrors, tslabTypeErrors } from "../check/typecheck";
@@ -164,6 +165,7 @@ async function main(): Promise<void> {
   await check("type-check (tslab's TypeScript 5.0, what notebooks import)", () => tslabTypeErrors());
   await check("integrity: manifest, notebooks, starters, hints", staticProblems);
   await check("integrity: starters export what solutions export", exportMismatches);
+  await check("integrity: notebooks and labs never refer to solutions/", () => solutionReferences(courseRoot));
   await check("integrity: README chapter table matches the manifest", readmeProblems);
   await check("integrity: lab snapshot up to date (npm run course:freeze)", snapshotProblems);
   await check("solutions pass every test", () => labsCheck("solutions", "pass"));

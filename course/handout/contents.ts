@@ -7,6 +7,7 @@ export const LEFT_OUT: readonly { path: string; why: string }[] = [
   { path: "course/bench/", why: "benchmarks, and wrong-answer fixtures built from the model answers" },
   { path: "course/tests/", why: "the machinery's own tests" },
   { path: ".ci/", why: "the maintainers' continuous integration" },
+  { path: "course/kernel/conformance/", why: "Jupyter's kernel conformance suite, run by CI" },
   { path: "course/AUTHORING.md", why: "the maintainers' guide" },
   { path: "course/cli/check.ts", why: "npm test, the maintainers' proof (it needs solutions/)" },
   { path: "course/cli/bench.ts", why: "npm run bench" },
