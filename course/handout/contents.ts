@@ -50,7 +50,7 @@ export function learnerReadme(text: string): string {
   const omitted = text.replace(/<!-- handout:omit:start[^>]*-->[\s\S]*?<!-- handout:omit:end -->\n*/g, `${LEARNER_SECTION}\n`);
   return omitted
     .split("\n")
-    .filter((line) => !/^\| `npm (test|run (bench|handout|roster))`/.test(line))
+    .filter((line) => !/^\| `npm (test|run (bench|handout|roster))\b/.test(line))
     .map((line) => (/^npm test\b/.test(line) ? "npm run check   # proves this copy works on your machine" : line))
     .join("\n");
 }
