@@ -4,14 +4,25 @@ import type { ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { RestartBackoff } from "@impl/08-socketpair-fd-passing/backoff";
 import { impl, isAlive, readLine, spawnTs, tempDir, thrownBy, waitFor, waitForExit, withTimeout } from "../../../course/testkit";
 
 const MASTER = impl("08-socketpair-fd-passing/master.ts");
-/** A master and its workers each start Node with the TypeScript loader: be generous. */
+const SLOW_WORKER_MASTER = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "slow-worker-master.ts");
+/** A master and its workers each start Node with the TypeScript loader: be generous for the first start. */
 const SLOW = { timeoutMs: 30_000 };
 const PROCESS_TEST_MS = 60_000;
+
+/**
+ * How long to wait for something a working master does in about the time it
+ * took to start: a few times its measured start-up (on this machine, now), at
+ * least 3 s. A wrong answer then fails in seconds, not after a fixed 30 s.
+ */
+function budget(master: Master): number {
+  return Math.max(3_000, 4 * master.startupMs);
+}
 
 // ---------------------------------------------------------------- test scaffolding
 
@@ -21,12 +32,17 @@ interface Master {
   socketPath: string;
   /** Every line the master printed so far. */
   lines: string[];
+  /** Milliseconds from spawning the master to its READY line. */
+  startupMs: number;
 }
 
-async function startMaster(workers: number): Promise<Master> {
+/** Start master.ts; with `slowWorkers`, a master whose workers take a while to load (fixtures/). */
+async function startMaster(workers: number, { slowWorkers = false } = {}): Promise<Master> {
+  const started = performance.now();
   const dir = realpathSync(tempDir("prefork-"));
   const socketPath = path.join(dir, "server.sock");
-  const child = spawnTs(MASTER, [socketPath, String(workers)], { stdio: ["ignore", "pipe", "inherit"] });
+  const [script, ...args] = slowWorkers ? [SLOW_WORKER_MASTER, impl("08-socketpair-fd-passing/prefork.ts"), impl("08-socketpair-fd-passing/worker.ts")] : [MASTER];
+  const child = spawnTs(script!, [...args, socketPath, String(workers)], { stdio: ["ignore", "pipe", "inherit"] });
   const lines: string[] = [];
   let pending = "";
   child.stdout?.on("data", (chunk: Buffer) => {
@@ -35,8 +51,8 @@ async function startMaster(workers: number): Promise<Master> {
     pending = parts.pop() ?? "";
     lines.push(...parts);
   });
-  await readLine(child.stdout!, "the master's READY line", { pattern: /^READY /, ...SLOW });
-  return { child, pid: child.pid!, socketPath, lines };
+  await readLine(child.stdout!, "the master's READY line (printed once every worker said it is ready)", { pattern: /^READY /, ...SLOW });
+  return { child, pid: child.pid!, socketPath, lines, startupMs: performance.now() - started };
 }
 
 /** Live workers of the master: its children running worker.ts. */
@@ -86,8 +102,16 @@ interface Reply {
   answer: string;
 }
 
+/** The pid in the master's "worker <pid> up" lines, in order. */
+function workersUp(master: Master): number[] {
+  return master.lines.flatMap((line) => {
+    const pid = /^worker (\d+) up$/.exec(line)?.[1];
+    return pid === undefined ? [] : [Number(pid)];
+  });
+}
+
 /** One request: read the greeting, send a line, read the answer. Rejects with the connect error. */
-function request(socketPath: string, text: string): Promise<Reply> {
+function request(socketPath: string, text: string, timeoutMs = 10_000): Promise<Reply> {
   const done = new Promise<Reply>((resolve, reject) => {
     const socket = net.connect(socketPath);
     let received = "";
@@ -105,7 +129,7 @@ function request(socketPath: string, text: string): Promise<Reply> {
       else resolve({ pid: Number(pid), answer });
     });
   });
-  return withTimeout(`an answer to "${text}" on ${socketPath}`, done);
+  return withTimeout(`an answer to "${text}" on ${socketPath}`, done, timeoutMs);
 }
 
 /** "connected", or the error code of a connect attempt. The connection is closed at once. */
@@ -219,14 +243,59 @@ describe("restartWorkers", () => {
           const now = workersOf(master.pid);
           return now.length === 2 && !now.includes(victim!) && now.includes(survivor!) && now;
         },
-        SLOW,
+        { timeoutMs: budget(master) },
       );
       const fresh = replaced.find((pid) => pid !== survivor)!;
+      // The right event: the worker told the master it serves (holding the
+      // socket is not enough; a worker still loading its code holds it too).
+      await waitFor(`the master to print "worker ${fresh} up"`, () => workersUp(master).includes(fresh), { timeoutMs: budget(master) });
       const inode = listeningInode(master.socketPath);
-      expect(inode).toBeDefined();
-      await waitFor("the new worker to receive the listening socket", () => holdsSocket(fresh, inode!), SLOW);
-      const reply = await request(master.socketPath, "after restart");
+      expect(inode, "no socket listens on the path any more: did the master close its server?").toBeDefined();
+      expect(holdsSocket(fresh, inode!), `the new worker ${fresh} said it is up but has no descriptor for the listening socket`).toBe(true);
+      const reply = await request(master.socketPath, "after restart", budget(master));
       expect(reply.answer).toBe("AFTER RESTART");
+    },
+    PROCESS_TEST_MS,
+  );
+
+  it(
+    "clients arriving all through a restart are all answered, even when a worker's code loads slowly",
+    async () => {
+      // Its workers take a while to load (fixtures/slow-loading-worker.ts).
+      const master = await startMaster(1, { slowWorkers: true });
+      const [victim] = workersOf(master.pid);
+      const upBefore = workersUp(master).length;
+      process.kill(victim!, "SIGKILL");
+      await waitFor("the master to report the worker's death", () =>
+        master.lines.some((line) => line.includes(`worker ${victim} exited`)), { timeoutMs: budget(master) });
+      // A steady stream of clients from now until after the new worker is up:
+      // whichever process accepts each one must see that it is served.
+      const replies: Promise<Reply | Error>[] = [];
+      let sent = 0;
+      const send = (): void => {
+        const text = `client ${sent++}`;
+        replies.push(request(master.socketPath, text, budget(master)).catch((err: Error) => err));
+      };
+      const stream = setInterval(send, 5);
+      try {
+        send();
+        await waitFor("the replacement worker to be up", () => workersUp(master).length > upBefore, { timeoutMs: budget(master) });
+        // A little more traffic after it is up: it now accepts on the socket too.
+        const more = sent + 20;
+        await waitFor("20 more clients to be sent", () => sent >= more, { timeoutMs: budget(master) });
+      } finally {
+        clearInterval(stream);
+      }
+      const results = await Promise.all(replies);
+      const failed = results.flatMap((result, i) => (result instanceof Error ? [`client ${i}: ${result.message}`] : []));
+      expect(
+        failed,
+        `${failed.length} of ${results.length} clients that arrived during the restart got no answer. ` +
+          "A worker's Node accepts on the listening socket as soon as it receives it, even while the " +
+          "worker's code is still loading; connections accepted before its handler is attached hang. " +
+          "Hand a worker the server only once it can serve.",
+      ).toEqual([]);
+      for (const [i, result] of results.entries()) expect((result as Reply).answer).toBe(`CLIENT ${i}`);
     },
     PROCESS_TEST_MS,
   );
