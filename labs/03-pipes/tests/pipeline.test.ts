@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { PipelineUsageError, runPipeline, type StageStatus } from "@impl/03-pipes/pipeline";
-import { impl, readAll, spawnTs, tempDir, thrownBy, waitFor, waitForExit, withTimeout } from "../../../course/testkit";
+import { expectThrows, impl, readAll, spawnTs, tempDir, thrownBy, waitFor, waitForExit, withTimeout } from "../../../course/testkit";
 
 const RSS_PIPELINE = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "rss-pipeline.ts");
 const MISSING = "no-such-command-03-pipes";
@@ -149,8 +149,8 @@ describe("connect", () => {
   });
 
   it("refuses an empty pipeline or an empty stage with a PipelineUsageError", () => {
-    expect(thrownBy(() => runPipeline([]))).toBeInstanceOf(PipelineUsageError);
-    expect(thrownBy(() => runPipeline([["cat"], []]))).toBeInstanceOf(PipelineUsageError);
+    expectThrows(() => runPipeline([]), PipelineUsageError, "runPipeline([])");
+    expectThrows(() => runPipeline([["cat"], []]), PipelineUsageError, "runPipeline([['cat'], []])");
   });
 });
 

@@ -20,7 +20,7 @@ import { DAEMON_ENV, NOTIFY_FD } from "@impl/05-daemons/daemon";
 import { AlreadyRunningError, daemonize, DaemonStartError } from "@impl/05-daemons/daemonize";
 import { BadPidFileError, daemonStatus, PidFileExistsError, readPidFile, writePidFile } from "@impl/05-daemons/pidfile";
 import { stopDaemon } from "@impl/05-daemons/stop";
-import { impl, isAlive, pidsWithEnv, readAll, readLine, rejectionOf, spawnTracked, spawnTs, tempDir, thrownBy, trackPid, tsNodeArgs, waitFor, waitForExit } from "../../../course/testkit";
+import { expectRejects, expectThrows, impl, isAlive, pidsWithEnv, readAll, readLine, spawnTracked, spawnTs, tempDir, trackPid, tsNodeArgs, waitFor, waitForExit } from "../../../course/testkit";
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
 const ENTRY = path.join(fixtures, "entry.ts");
@@ -276,8 +276,7 @@ describe("pidFile", () => {
   it("is exclusive: an existing pid file is never replaced", () => {
     const ws = workspace();
     writeFileSync(ws.pidFile, "1234\n5678\n");
-    const error = thrownBy(() => writePidFile(ws.pidFile, { pid: 4242, startTime: 1 }));
-    expect(error).toBeInstanceOf(PidFileExistsError);
+    const error = expectThrows(() => writePidFile(ws.pidFile, { pid: 4242, startTime: 1 }), PidFileExistsError, "writePidFile() where a pid file already exists");
     expect((error as Error).message).toContain(ws.pidFile);
     expect(readFileSync(ws.pidFile, "utf8")).toBe("1234\n5678\n");
     expect(readdirSync(ws.dir), "no temporary file may be left behind").toEqual(["d.pid"]);
@@ -312,8 +311,7 @@ describe("pidFile", () => {
     const ws = workspace();
     for (const content of ["", "hello\n", "1234\n", "12 34\n", "-5\n100\n"]) {
       writeFileSync(ws.pidFile, content);
-      const error = thrownBy(() => readPidFile(ws.pidFile));
-      expect(error, `content ${JSON.stringify(content)}`).toBeInstanceOf(BadPidFileError);
+      const error = expectThrows(() => readPidFile(ws.pidFile), BadPidFileError, `readPidFile() of a pid file holding ${JSON.stringify(content)}`);
       expect((error as Error).message).toContain(ws.pidFile);
     }
   });
@@ -529,8 +527,7 @@ describe("daemonize", () => {
     const options = { pidFile: ws.pidFile, logFile: ws.logFile, args: entryArgs(ws) };
     const pid = await daemonize(ENTRY, options);
     trackPid(pid);
-    const error = await rejectionOf(async () => trackPid(await daemonize(ENTRY, options)));
-    expect(error).toBeInstanceOf(AlreadyRunningError);
+    const error = await expectRejects(async () => trackPid(await daemonize(ENTRY, options)), AlreadyRunningError, "daemonize() while its daemon is already running");
     expect((error as AlreadyRunningError).pid).toBe(pid);
     expect((error as Error).message).toContain(String(pid));
     expect(ws.started(), "a second daemon was started").toEqual([pid]);

@@ -13,7 +13,7 @@ import {
   systemClock,
   type MonotonicClock,
 } from "@impl/06-clocks/stopwatch";
-import { thrownBy, waitFor } from "../../../course/testkit";
+import { expectThrows, waitFor } from "../../../course/testkit";
 
 const MS = 1_000_000n; // nanoseconds per millisecond
 const HOUR_MS = 3_600_000;
@@ -120,8 +120,7 @@ describe("Stopwatch", () => {
     const time = manualClock(1_000n * MS);
     const stopwatch = new Stopwatch(time.clock);
     time.advance(-5n);
-    const error = thrownBy(() => stopwatch.elapsedNs());
-    expect(error).toBeInstanceOf(NotMonotonicError);
+    const error = expectThrows(() => stopwatch.elapsedNs(), NotMonotonicError, "stopwatch.elapsedNs()");
     expect((error as NotMonotonicError).backwardsNs).toBe(5n);
   });
 });
@@ -161,8 +160,7 @@ describe("Deadline", () => {
     time.advance(100n * MS);
     expect(() => deadline.throwIfExpired("the upload")).not.toThrow();
     time.advance(155n * MS);
-    const error = thrownBy(() => deadline.throwIfExpired("the upload"));
-    expect(error).toBeInstanceOf(DeadlineExceededError);
+    const error = expectThrows(() => deadline.throwIfExpired("the upload"), DeadlineExceededError, "deadline.throwIfExpired('the upload')");
     const exceeded = error as DeadlineExceededError;
     expect(exceeded.what).toBe("the upload");
     expect(exceeded.timeoutMs).toBe(250);

@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { RestartBackoff } from "@impl/08-socketpair-fd-passing/backoff";
-import { impl, isAlive, readLine, spawnTs, tempDir, thrownBy, waitFor, waitForExit, withTimeout } from "../../../course/testkit";
+import { expectThrows, impl, isAlive, readLine, spawnTs, tempDir, thrownBy, waitFor, waitForExit, withTimeout } from "../../../course/testkit";
 
 const MASTER = impl("08-socketpair-fd-passing/master.ts");
 const SLOW_WORKER_MASTER = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "slow-worker-master.ts");
@@ -192,8 +192,8 @@ describe("RestartBackoff", () => {
   });
 
   it("rejects options that make no sense with a RangeError", () => {
-    expect(thrownBy(() => new RestartBackoff({ baseMs: 0, maxMs: 10, stableMs: 10 }))).toBeInstanceOf(RangeError);
-    expect(thrownBy(() => new RestartBackoff({ baseMs: 100, maxMs: 10, stableMs: 10 }))).toBeInstanceOf(RangeError);
+    expectThrows(() => new RestartBackoff({ baseMs: 0, maxMs: 10, stableMs: 10 }), RangeError, "new RestartBackoff({ baseMs: 0, maxMs: 10, stableMs: 10 })");
+    expectThrows(() => new RestartBackoff({ baseMs: 100, maxMs: 10, stableMs: 10 }), RangeError, "new RestartBackoff({ baseMs: 100, maxMs: 10, stableMs: 10 })");
   });
 });
 
