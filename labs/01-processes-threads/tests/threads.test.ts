@@ -157,7 +157,7 @@ describe("currentTid", () => {
       expect(message.reported).toBe(kernelTid);
       expect(message.reported).not.toBe(process.pid);
       // While the worker lives, its thread is one of ours.
-      expect(existsSync(`/proc/${process.pid}/task/${kernelTid}`)).toBe(true);
+      expect(existsSync(`/proc/${process.pid}/task/${kernelTid}`), `TID ${kernelTid} is not a thread of this process (/proc/${process.pid}/task)`).toBe(true);
       expect(readFileSync(`/proc/${process.pid}/task/${kernelTid}/status`, "utf8")).toMatch(
         new RegExp(`^Tgid:\\s+${process.pid}$`, "m"),
       );

@@ -188,7 +188,7 @@ describe("runNl", () => {
     const stderr = textSink();
     expect(await runNl([], endless(), stdout, stderr.stream)).toBe(0);
     expect(stderr.text()).toBe("");
-    expect(closed).toBe(true);
+    expect(closed, "after its reader went away, nl must stop reading: close (return from) the input it was iterating").toBe(true);
   });
 
   it("exits 1 with one line naming the line that is too long", async () => {

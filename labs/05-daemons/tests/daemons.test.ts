@@ -304,7 +304,10 @@ describe("pidFile", () => {
       .filter((line) => line.includes(`"${ws.pidFile}"`));
     const openedForWriting = calls.filter((line) => /open(at)?\(/.test(line) && /O_WRONLY|O_RDWR|O_CREAT/.test(line));
     expect(openedForWriting, "the pid file was opened and written in place: a reader can see it empty").toEqual([]);
-    expect(calls.some((line) => /^\d+\s+(link|linkat|rename|renameat|renameat2)\(/.test(line))).toBe(true);
+    expect(
+      calls.some((line) => /^\d+\s+(link|linkat|rename|renameat|renameat2)\(/.test(line)),
+      "the pid file never got its name by link() or rename(): write it under another name, then link or rename it into place",
+    ).toBe(true);
   }, DAEMON_TEST_MS);
 
   it("rejects a file that is not a pid file, naming it", () => {
@@ -531,7 +534,7 @@ describe("daemonize", () => {
     expect((error as AlreadyRunningError).pid).toBe(pid);
     expect((error as Error).message).toContain(String(pid));
     expect(ws.started(), "a second daemon was started").toEqual([pid]);
-    expect(isAlive(pid)).toBe(true);
+    expect(isAlive(pid), `the running daemon ${pid} died when a second daemonize() was refused`).toBe(true);
   }, DAEMON_TEST_MS);
 
   it("replaces a stale pid file whose process is dead", async () => {
@@ -607,7 +610,7 @@ describe("daemonize", () => {
     await expect(attempt).rejects.toThrow(/ready/);
     await waitFor("every process this test started to be gone", () => markedProcesses().length === 0, SLOW);
     for (const pid of ws.started()) expect(isAlive(pid), `the daemon ${pid} was left running`).toBe(false);
-    expect(existsSync(ws.pidFile)).toBe(false);
+    expect(existsSync(ws.pidFile), "a pid file was left behind by a daemon that never became ready").toBe(false);
   }, DAEMON_TEST_MS);
 });
 
@@ -630,7 +633,7 @@ describe("stopDaemon", () => {
     const state = track(stopping);
     await waitFor("the service to receive SIGTERM", () => output.text().includes("stopping") || state.settled(), SLOW);
     expect(state.settled(), "stopDaemon() returned while the daemon was still running").toBe(false);
-    expect(isAlive(child.pid!)).toBe(true);
+    expect(isAlive(child.pid!), "the daemon died before it could finish its work: send SIGTERM, not SIGKILL, first").toBe(true);
 
     writeFileSync(path.join(ws.dir, "finish"), "");
     expect(await stopping).toEqual({ state: "stopped", pid: child.pid, forced: false });
@@ -643,7 +646,7 @@ describe("stopDaemon", () => {
     const child = await service(ws, "ignore-term");
     const result = await stopDaemon(ws.pidFile, { timeoutMs: 500 });
     expect(result).toEqual({ state: "stopped", pid: child.pid, forced: true });
-    expect(isAlive(child.pid!)).toBe(false);
+    expect(isAlive(child.pid!), "stopDaemon() returned while the daemon that ignores SIGTERM still runs: escalate to SIGKILL and wait").toBe(false);
     expect((await waitForExit(child)).signal).toBe("SIGKILL");
     expect(existsSync(ws.pidFile), "the pid file was left behind").toBe(false);
   }, DAEMON_TEST_MS);
@@ -653,7 +656,7 @@ describe("stopDaemon", () => {
     const bystander = await service(ws, "graceful");
     writeFileSync(ws.pidFile, `${bystander.pid}\n${procStat(bystander.pid!).startTime + 1}\n`);
     expect(await stopDaemon(ws.pidFile)).toEqual({ state: "not-running", stalePidFileRemoved: true });
-    expect(existsSync(ws.pidFile)).toBe(false);
+    expect(existsSync(ws.pidFile), "the stale pid file is still there").toBe(false);
     expect(await stopDaemon(ws.pidFile)).toEqual({ state: "not-running", stalePidFileRemoved: false });
     expect(isAlive(bystander.pid!), "an unrelated process with the same pid was killed").toBe(true);
     expect(bystander.exitCode).toBeNull();
@@ -665,8 +668,8 @@ describe("stopDaemon", () => {
     const first = await daemonize(ENTRY, options);
     trackPid(first);
     expect(await stopDaemon(ws.pidFile)).toEqual({ state: "stopped", pid: first, forced: false });
-    expect(isAlive(first)).toBe(false);
-    expect(existsSync(ws.pidFile)).toBe(false);
+    expect(isAlive(first), `stopDaemon() returned while the daemon ${first} still runs`).toBe(false);
+    expect(existsSync(ws.pidFile), "the pid file is still there after stopDaemon()").toBe(false);
     expect(ws.log()).toContain("stopped");
     const second = await daemonize(ENTRY, options);
     trackPid(second);

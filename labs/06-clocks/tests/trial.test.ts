@@ -298,14 +298,14 @@ describe("trialStatus", () => {
     const wall = systemTrialClocks.wallMs();
     const wallAfter = Date.now();
     // performance.now() is not the time of day: it counts from this process's start.
-    expect(wall >= wallBefore && wall <= wallAfter).toBe(true);
+    expect(wall >= wallBefore && wall <= wallAfter, `wallMs() gave ${wall}, outside [${wallBefore}, ${wallAfter}] from Date.now(): it must be the time of day`).toBe(true);
 
     const procUptimeMs = (): number => Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]) * 1000;
     const uptimeBefore = procUptimeMs();
     const uptime = systemTrialClocks.uptimeMs();
     const uptimeAfter = procUptimeMs();
     // /proc/uptime shows hundredths of a second, hence the 10 ms of slack.
-    expect(uptime >= uptimeBefore - 1 && uptime <= uptimeAfter + 10).toBe(true);
+    expect(uptime >= uptimeBefore - 1 && uptime <= uptimeAfter + 10, `uptimeMs() gave ${uptime}, outside [${uptimeBefore}, ${uptimeAfter}] read from /proc/uptime`).toBe(true);
 
     const bootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
     expect(systemTrialClocks.bootId()).toBe(bootId);
@@ -324,7 +324,7 @@ describe("trialStatus", () => {
       expect(first.status).toMatchObject({ verdict: "active", firstRun: true });
       expect(first.code).toBe(0);
       // The trial starts at the time of day, not at a process-relative reading.
-      expect(first.status.startedMs >= before && first.status.startedMs <= after).toBe(true);
+      expect(first.status.startedMs >= before && first.status.startedMs <= after, "the trial must start at the time of day of the first run").toBe(true);
 
       // Wall clock 30 days back; CLOCK_MONOTONIC left alone.
       const wallOnly = await runTrialCli(file, { offset: "-30d", fakeMonotonic: false });
@@ -352,7 +352,7 @@ describe("trialState", () => {
   it("a missing state file starts a trial and is created, folders included", () => {
     const file = path.join(tempDir("trial-"), "app", "state", "trial.json");
     const machine = new Machine();
-    expect(report(trialStatus(file, { clocks: machine.clocks })).firstRun).toBe(true);
+    expect(report(trialStatus(file, { clocks: machine.clocks })).firstRun, "with no state file, this is the first run").toBe(true);
     const saved: unknown = JSON.parse(readFileSync(file, "utf8"));
     expect(saved).toMatchObject({
       version: 1,
@@ -396,9 +396,9 @@ describe("trialState", () => {
     const status = trialStatus(file, { clocks: new Machine().clocks });
     expect(status.verdict).toBe("corrupt-state");
     expect(status.message).toContain(file);
-    expect(statSync(file).isDirectory()).toBe(true);
+    expect(statSync(file).isDirectory(), "the folder in the state file's place must be left alone").toBe(true);
     rmSync(file, { recursive: true });
-    expect(report(trialStatus(file, { clocks: new Machine().clocks })).firstRun).toBe(true);
+    expect(report(trialStatus(file, { clocks: new Machine().clocks })).firstRun, "once the bad state is removed, a new trial starts").toBe(true);
   });
 
   it("saves by writing a new file and renaming it over the old one, leaving no temporary files", () => {

@@ -196,14 +196,14 @@ describe("listenUnix", () => {
 
     const longest = fill(107);
     track(await listenUnix(longest, (socket) => socket.end()));
-    expect(lstatSync(longest).isSocket()).toBe(true);
+    expect(lstatSync(longest).isSocket(), "a path of exactly 107 bytes fits: listenUnix must accept it").toBe(true);
     await connectTo(longest);
   });
 
   it("close() removes the socket file", async () => {
     const socketPath = path.join(socketDir(), "s");
     const server = await listenUnix(socketPath, (socket) => socket.end(), { mode: 0o600 });
-    expect(existsSync(socketPath)).toBe(true);
+    expect(existsSync(socketPath), "listening creates the socket file").toBe(true);
     await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
     expect(existsSync(socketPath), "the socket file must be gone after close()").toBe(false);
     // Nothing left behind in the directory either (a private temp directory, say).
@@ -241,7 +241,7 @@ describe("frames", () => {
       got.push(...frames);
     }
     expect(got.length).toBe(1);
-    expect(got[0]!.equals(payload)).toBe(true);
+    expect(got[0]!.equals(payload), "the decoded payload differs from the one encoded").toBe(true);
   });
 
   it("keeps a header split across chunks until the rest arrives", () => {
@@ -349,7 +349,7 @@ describe("request", () => {
       }, () => undefined);
     });
     const reply = await request(socketPath, Buffer.from("ping"), { timeoutMs: 10_000 });
-    expect(Buffer.isBuffer(reply)).toBe(true);
+    expect(Buffer.isBuffer(reply), "request() must resolve with a Buffer").toBe(true);
     expect(reply.toString()).toBe("re:ping");
   });
 

@@ -194,8 +194,8 @@ describe("createFifo", () => {
     const fifo = path.join(tempDir("fifo-"), "log.fifo");
     await createFifo(fifo, 0o622);
     const stats = lstatSync(fifo);
-    expect(stats.isFIFO()).toBe(true);
-    expect((stats.mode & 0o777).toString(8)).toBe("622");
+    expect(stats.isFIFO(), "createFifo() must make a FIFO (file type p)").toBe(true);
+    expect((stats.mode & 0o777).toString(8), "the FIFO's permissions, exactly as asked whatever the umask").toBe("622");
   });
 
   it("reuses a FIFO that is already there", async () => {
@@ -203,8 +203,8 @@ describe("createFifo", () => {
     await createFifo(fifo, 0o600);
     await createFifo(fifo, 0o640);
     const stats = lstatSync(fifo);
-    expect(stats.isFIFO()).toBe(true);
-    expect((stats.mode & 0o777).toString(8)).toBe("640");
+    expect(stats.isFIFO(), "the FIFO already there must be reused").toBe(true);
+    expect((stats.mode & 0o777).toString(8), "a reused FIFO gets the permissions asked for").toBe("640");
   });
 
   it("refuses a regular file or a directory with NotAFifoError and leaves it alone", async () => {
@@ -216,7 +216,7 @@ describe("createFifo", () => {
     const sub = path.join(dir, "sub");
     mkdirSync(sub);
     await expectRejects(() => createFifo(sub, 0o600), NotAFifoError, "createFifo() on a directory");
-    expect(lstatSync(sub).isDirectory()).toBe(true);
+    expect(lstatSync(sub).isDirectory(), "the directory must be left alone").toBe(true);
   });
 });
 
@@ -230,8 +230,8 @@ describe("collector", () => {
     await collector.until("3 timer ticks after \"ready\" while the FIFO is empty (a blocked read() or open() stops them)", () =>
       lines.slice(readyAt).filter((l) => l === "tick").length >= 3,
     );
-    expect(lstatSync(fifo).isFIFO()).toBe(true);
-    expect((lstatSync(fifo).mode & 0o777).toString(8)).toBe("620");
+    expect(lstatSync(fifo).isFIFO(), "the collector must create the FIFO").toBe(true);
+    expect((lstatSync(fifo).mode & 0o777).toString(8), "the FIFO's permissions, as given to startCollector").toBe("620");
   });
 
   it("keeps collecting when writers come and go (no end at the first writer's EOF)", async () => {
@@ -312,7 +312,7 @@ describe("collector", () => {
     expect(lines.filter((l) => l.startsWith("error "))).toEqual([]);
     expect(lines).toContain("closed");
     expect(status.code).toBe(0);
-    expect(existsSync(fifo)).toBe(false);
+    expect(existsSync(fifo), "the FIFO is still there after close(): close() must remove it").toBe(false);
   });
 
   it("refuses a path that is not a FIFO with NotAFifoError and does not touch it", async () => {
@@ -327,7 +327,7 @@ describe("writer", () => {
   it("fails fast with CollectorNotRunningError when nobody reads (no hang)", async () => {
     const dir = tempDir("fifo-");
     const fifo = path.join(dir, "log.fifo");
-    expect(spawnSyncMkfifo(fifo)).toBe(true);
+    expect(spawnSyncMkfifo(fifo), "the test could not make its FIFO with mkfifo").toBe(true);
     const child = spawnTs(WRITE_RECORDS, [WRITER_MODULE, fifo, "1", "1"]);
     const lines = linesOf(child);
     const status = await writerExit(child, "the writer to give up on a FIFO nobody reads");
@@ -338,7 +338,7 @@ describe("writer", () => {
   it("treats a missing FIFO as \"collector not running\" and creates no file", async () => {
     const fifo = path.join(tempDir("fifo-"), "missing.fifo");
     const error = await expectRejects(async () => openWriter(fifo), CollectorNotRunningError, "openWriter() on a path where no FIFO exists");
-    expect(existsSync(fifo)).toBe(false);
+    expect(existsSync(fifo), "openWriter() created a file where no FIFO was: open without creating").toBe(false);
   });
 
   it("writes each record with its newline, whole", async () => {
@@ -442,6 +442,6 @@ describe("together", () => {
     expect(got.length).toBe(WRITERS * COUNT);
     child.kill("SIGTERM");
     await waitForExit(child, "the collector to exit");
-    expect(existsSync(fifo)).toBe(false);
+    expect(existsSync(fifo), "the FIFO is still there after the collector closed: close() must remove it").toBe(false);
   }, 180_000);
 });
