@@ -1,6 +1,6 @@
 // Lab 05 tests: pid files, the daemon side, daemonize() and stopDaemon().
 // Every fact about a daemon is read from the kernel, in /proc.
-import { spawnSync, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import {
   closeSync,
   existsSync,
@@ -10,6 +10,7 @@ import {
   readlinkSync,
   realpathSync,
   renameSync,
+  watch as watchFolder,
   writeFileSync,
 } from "node:fs";
 import path from "node:path";
@@ -20,7 +21,7 @@ import { DAEMON_ENV, NOTIFY_FD } from "@impl/05-daemons/daemon";
 import { AlreadyRunningError, daemonize, DaemonStartError } from "@impl/05-daemons/daemonize";
 import { BadPidFileError, daemonStatus, PidFileExistsError, readPidFile, writePidFile } from "@impl/05-daemons/pidfile";
 import { stopDaemon } from "@impl/05-daemons/stop";
-import { expectRejects, expectThrows, impl, isAlive, pidsWithEnv, readAll, readLine, spawnTracked, spawnTs, tempDir, trackPid, tsNodeArgs, waitFor, waitForExit } from "../../../course/testkit";
+import { expectRejects, expectThrows, hasCommand, impl, isAlive, pidsWithEnv, readAll, readLine, spawnTracked, spawnTs, tempDir, trackPid, tsNodeArgs, waitFor, waitForExit } from "../../../course/testkit";
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
 const ENTRY = path.join(fixtures, "entry.ts");
@@ -284,21 +285,38 @@ describe("pidFile", () => {
 
   it("is atomic: the pid file appears complete (written elsewhere, then linked or renamed into place)", async () => {
     const ws = workspace();
+    // inotify (fs.watch) reports each change to a name in the folder, in order:
+    // a file written in place shows a "change" under its final name; one
+    // written elsewhere and then linked or renamed appears already complete.
+    const events: string[] = [];
+    const watcher = watchFolder(ws.dir, (event, name) => events.push(`${event} ${String(name)}`));
+    try {
+      writePidFile(ws.pidFile, { pid: 4242, startTime: 77 });
+      // Events arrive in order: once the marker's shows up, all of writePidFile's have.
+      writeFileSync(path.join(ws.dir, "marker"), "");
+      await waitFor("inotify to report the test's marker file", () => events.some((event) => event.endsWith(" marker")));
+    } finally {
+      watcher.close();
+    }
+    expect(readFileSync(ws.pidFile, "utf8")).toBe("4242\n77\n");
+    const name = path.basename(ws.pidFile);
+    expect(
+      events.filter((event) => event === `change ${name}`),
+      "the pid file was written in place: for a moment it exists empty or half-written, and a reader takes it for a bad pid file. " +
+        "Write it under another name in the same folder, then link() or rename() it into place",
+    ).toEqual([]);
+  });
+
+  it.skipIf(!hasCommand("strace"))("is atomic, as traced: no open() for writing of the pid file's name, then link() or rename() (needs strace)", async () => {
+    const ws = workspace();
     const module = impl("05-daemons/pidfile.ts");
-    const hasStrace = spawnSync("strace", ["-V"]).status === 0;
     const trace = path.join(ws.dir, "trace.txt");
     const node = [process.execPath, ...tsNodeArgs, WRITE_PIDFILE, module, ws.pidFile, "4242", "77"];
-    const child = hasStrace
-      ? spawnTracked("strace", ["-f", "-qq", "-e", "trace=%file", "-o", trace, ...node])
-      : spawnTracked(node[0]!, node.slice(1));
+    const child = spawnTracked("strace", ["-f", "-qq", "-e", "trace=%file", "-o", trace, ...node]);
     const errors = watch(child.stderr!);
     const status = await waitForExit(child, "writePidFile in a child process", 30_000);
     expect(status.code, `the child failed:\n${errors.text()}`).toBe(0);
     expect(readFileSync(ws.pidFile, "utf8")).toBe("4242\n77\n");
-    if (!hasStrace) {
-      console.warn("strace is not installed: atomicity was not traced");
-      return;
-    }
     const calls = readFileSync(trace, "utf8")
       .split("\n")
       .filter((line) => line.includes(`"${ws.pidFile}"`));
