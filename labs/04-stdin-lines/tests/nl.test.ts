@@ -307,6 +307,7 @@ interface MemoryRun {
  */
 async function runWithMemoryWatch(script: string, what: string, runaway: string): Promise<MemoryRun & { stdout: () => string; stderr: () => string }> {
   const report = path.join(tempDir("nl-memory-"), "rss.jsonl");
+  const spawnedAt = performance.now();
   const child = shWithNl(script, [], ["--import", probeUrl], { ...process.env, RSS_PROBE_REPORT: report });
   const stdout = capture(child.stdout);
   const stderr = capture(child.stderr);
@@ -320,7 +321,13 @@ async function runWithMemoryWatch(script: string, what: string, runaway: string)
       return []; // not written yet
     }
   };
-  const { pid, startRss } = (await waitFor("nl to start and report its pid and memory", () => entries()[0])) as { pid: number; startRss: number };
+  const { pid, startRss } = (await waitFor("nl to start and report its pid and memory", () => entries()[0], { timeoutMs: 30_000 })) as {
+    pid: number;
+    startRss: number;
+  };
+  // Once started, a right answer is done in moments: allow a few times what
+  // starting took on this machine (at least 5 s), not a fixed 30 s.
+  const boundMs = Math.max(5_000, 5 * (performance.now() - spawnedAt));
 
   let watcher: NodeJS.Timeout | undefined;
   const ranAway = new Promise<never>((_, reject) => {
@@ -334,7 +341,7 @@ async function runWithMemoryWatch(script: string, what: string, runaway: string)
     }, 25);
   });
   try {
-    const status = await Promise.race([waitForExit(child, what, 30_000), ranAway]);
+    const status = await Promise.race([waitForExit(child, what, Math.round(boundMs)), ranAway]);
     return { status, startRss, peakRss: entries().find((entry) => entry.peakRss !== undefined)?.peakRss, stdout, stderr };
   } finally {
     clearInterval(watcher);
