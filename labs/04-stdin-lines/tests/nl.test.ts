@@ -22,6 +22,15 @@ import {
 } from "../../../course/testkit";
 
 const bytes = (text: string): Buffer => Buffer.from(text, "utf8");
+/** Compare nl's output with the expected text by its first differing line: a short message that names it. */
+function expectSameOutput(output: string, expected: string, what: string): void {
+  const got = output.split("\n");
+  const want = expected.split("\n");
+  const at = want.findIndex((line, i) => got[i] !== line);
+  if (at >= 0) expect(got[at], `${what}: output line ${at + 1} of ${want.length - 1} differs`).toBe(want[at]);
+  expect(got.length, `${what}: the number of output lines`).toBe(want.length);
+}
+
 const numbered = (lines: readonly string[]): string => lines.map((line, i) => `${String(i + 1).padStart(6)}\t${line}\n`).join("");
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -222,7 +231,7 @@ describe("nlStdin", () => {
     const { stdinWas, nlStderr } = splitStderr(stderr());
     expect(stdinWas, "what sh gave nl as stdin").toMatch(/^pipe:\[\d+\]$/);
     expect({ status, nlStderr }).toEqual({ status: { code: 0, signal: null }, nlStderr: "" });
-    expect(stdout()).toBe(numbered(lines));
+    expectSameOutput(stdout(), numbered(lines), "nl reading a pipe");
   });
 
   it("reads stdin from a file", async () => {
@@ -236,7 +245,7 @@ describe("nlStdin", () => {
     const { stdinWas, nlStderr } = splitStderr(stderr());
     expect(stdinWas, "what sh gave nl as stdin").toBe(file);
     expect({ status, nlStderr }).toEqual({ status: { code: 0, signal: null }, nlStderr: "" });
-    expect(stdout()).toBe(numbered(lines));
+    expectSameOutput(stdout(), numbered(lines), "nl reading a file");
   });
 
   it("reads stdin from a FIFO written in pieces, printing each line as it arrives", async () => {
@@ -256,7 +265,7 @@ describe("nlStdin", () => {
       const { stdinWas, nlStderr } = splitStderr(stderr());
       expect(stdinWas, "what sh gave nl as stdin").toBe(fifo);
       expect({ status, nlStderr }).toEqual({ status: { code: 0, signal: null }, nlStderr: "" });
-      expect(stdout()).toBe(numbered(["first line", "second é€ end", "third"]));
+      expectSameOutput(stdout(), numbered(["first line", "second é€ end", "third"]), "nl reading a FIFO written in pieces (\"€\" cut after its first byte)");
     } finally {
       unlinkSync(fifo);
     }
@@ -275,7 +284,7 @@ describe("nlStdin", () => {
     child.stdin!.end(bytes("four"));
     const status = await waitForExit(child, "nl to finish after stdin closed", 20_000);
     expect({ status, nlStderr: stderr() }).toEqual({ status: { code: 0, signal: null }, nlStderr: "" });
-    expect(stdout()).toBe(numbered(["one", "two 😀", "", "four"]));
+    expectSameOutput(stdout(), numbered(["one", "two 😀", "", "four"]), "nl reading a socketpair written in pieces (\"😀\" cut in the middle)");
   });
 });
 
