@@ -1,5 +1,6 @@
 // The test-kit shared by every lab's tests (never imported by solutions).
 export { impl, isAlive, pidsWithEnv, spawnTracked, spawnTs, trackPid, tsNodeArgs } from "./processes";
 export { tempDir } from "./tmp";
-export { readAll, readLine, rejectionOf, thrownBy, waitFor, waitForExit, withTimeout, WaitTimeout, DEFAULT_WAIT_MS } from "./wait";
+export { hasCommand } from "./tools";
+export { expectRejects, expectThrows, readAll, readLine, rejectionOf, thrownBy, waitFor, waitForExit, withTimeout, WaitTimeout, DEFAULT_WAIT_MS } from "./wait";
 export type { ExitStatus } from "./wait";

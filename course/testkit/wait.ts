@@ -2,6 +2,7 @@
 // waits for, so a timeout says what never happened.
 import type { Readable } from "node:stream";
 import type { ChildProcess } from "node:child_process";
+import { assert } from "vitest";
 
 export const DEFAULT_WAIT_MS = 10_000;
 
@@ -102,7 +103,7 @@ export function readLine(
   });
 }
 
-/** What `fn` throws (undefined when it returns), so a test can check the error's class and fields. */
+/** What `fn` throws (undefined when it returns), so a test can check the error's class and fields. Prefer expectThrows(). */
 export function thrownBy(fn: () => unknown): unknown {
   try {
     fn();
@@ -112,7 +113,7 @@ export function thrownBy(fn: () => unknown): unknown {
   return undefined;
 }
 
-/** What `work` rejects with (undefined when it resolves). */
+/** What `work` rejects with (undefined when it resolves). Prefer expectRejects(). */
 export async function rejectionOf(work: () => Promise<unknown>): Promise<unknown> {
   try {
     await work();
@@ -120,4 +121,44 @@ export async function rejectionOf(work: () => Promise<unknown>): Promise<unknown
     return err;
   }
   return undefined;
+}
+
+type ErrorClass<E> = abstract new (...args: never[]) => E;
+
+/** "RangeError: baseMs must be > 0", or what else was thrown, in one line. */
+function describeThrown(value: unknown): string {
+  if (value instanceof Error) return `${value.name}: ${value.message.split("\n")[0]}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+/**
+ * The error `fn` throws, checked to be an `expected`. When it is not, the test
+ * fails with a sentence: "expected parseStat(...) to throw RangeError, but it
+ * returned normally" (or "... but it threw TypeError: ..."). `what` names the call.
+ */
+export function expectThrows<E>(fn: () => unknown, expected: ErrorClass<E>, what = "it"): E {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (err) {
+    thrown = err;
+    if (err instanceof expected) return err;
+  }
+  return assert.fail(
+    thrown === undefined
+      ? `expected ${what} to throw ${expected.name}, but it returned normally`
+      : `expected ${what} to throw ${expected.name}, but it threw ${describeThrown(thrown)}`,
+  );
+}
+
+/** Like expectThrows(), for a promise: "expected ... to reject with X, but it resolved normally". */
+export async function expectRejects<E>(work: () => Promise<unknown>, expected: ErrorClass<E>, what = "it"): Promise<E> {
+  let settled = "resolved normally";
+  try {
+    await work();
+  } catch (err) {
+    if (err instanceof expected) return err;
+    settled = `rejected with ${describeThrown(err)}`;
+  }
+  return assert.fail(`expected ${what} to reject with ${expected.name}, but it ${settled}`);
 }

@@ -11,6 +11,8 @@
 //    a listening server without watching it), so it forwards what it accepts
 //    to a worker, or keeps it queued while no worker is up. A client is
 //    never refused because a worker is being restarted.
+//  - A worker gets the server only when it can serve it (protocol.ts says
+//    why the moment matters).
 //  - A worker that dies is restarted after a backoff on the monotonic clock.
 //  - shutdown(): stop accepting, let workers drain, resolve when all exited.
 import type { ChildProcess } from "node:child_process";
@@ -65,9 +67,11 @@ export function startPrefork(options: PreforkOptions): Prefork {
   //  2. net.createServer({ pauseOnConnect: true }); on "error" reject `ready`
   //     with a ListenError; listen(options.socketPath), then start each worker.
   //  3. Start a worker: fork(options.workerScript, [], { stdio: ["ignore",
-  //     "inherit", "inherit", "ipc"] }), backoff.started(), then
-  //     child.send({ kind: "server" }, server). NEVER close the server after
-  //     sending it: that unlinks the path and new clients get ENOENT.
+  //     "inherit", "inherit", "ipc"] }), backoff.started(). Hand it the
+  //     server with child.send({ kind: "server" }, server), but not before
+  //     the worker can serve it: read protocol.ts (a freshly forked worker
+  //     is still loading its modules). NEVER close the server after sending
+  //     it: that unlinks the path and new clients get ENOENT.
   //  4. A worker's { kind: "ready" } message: log `worker <pid> up`; when all
   //     are ready resolve `ready`.
   //  5. The master's server accepts too: queue each connection and hand it to

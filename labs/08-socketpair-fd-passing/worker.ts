@@ -40,7 +40,9 @@ function main(): void {
   //  - on "message" (message, handle): "server" -> keep the handle as `server`,
   //    serve its "connection"s, send { kind: "ready" } to the master;
   //    "connection" -> serve(handle); "stop" -> stop();
-  //  - on "disconnect" (the master died, even by SIGKILL): stop().
+  //  - on "disconnect" (the master died, even by SIGKILL): stop();
+  //  - the master is waiting to hear that this worker can take the server
+  //    (protocol.ts).
   //  Tell the messages apart with isMessage<ServerMessage>(message, "server"), ...
   void [inFlight, server, stopping, serve, stop, exitIfDrained, isMessage];
   type Messages = ServerMessage | ConnectionMessage | StopMessage;

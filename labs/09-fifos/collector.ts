@@ -1,16 +1,16 @@
 // Lab 09, part 2: a log collector that reads newline-delimited records from a
 // FIFO, for as long as it runs, however many writers come and go.
 //
-// Three decisions make it work with Node's event loop:
-//  - open the read end with O_NONBLOCK: a plain open() of a FIFO waits for a
-//    writer, and would freeze the whole process until one comes;
-//  - keep a write end open ourselves: a FIFO reads end-of-file when its last
-//    writer closes, so without it the first writer to leave would end us;
-//  - read through net.Socket({ fd }): libuv polls the fd with epoll. A
-//    fs.createReadStream() would do a blocking read() in a threadpool thread,
-//    holding one of its 4 threads for as long as the FIFO is empty.
+// What it must do, with Node's single thread in mind:
+//  - start at once, whether or not a writer has the FIFO open;
+//  - keep the event loop, and libuv's small threadpool, free while the FIFO
+//    is empty: the process hosting the collector has other work to do;
+//  - keep collecting after a writer closes its end, even the last one:
+//    writers come and go, the collector stays;
+//  - cut what it reads into records at "\n", whatever pieces the reads return.
+// The notebook's cells on how a FIFO opens, reads and ends show what stands in
+// the way of each.
 import { closeSync, constants, openSync, unlinkSync } from "node:fs";
-import { Socket } from "node:net";
 import { createFifo } from "./fifo";
 
 export interface CollectorOptions {
@@ -34,10 +34,9 @@ export class LineSplitter {
 
   /** Feed a chunk; returns the lines it completed. */
   push(chunk: Buffer): string[] {
-    // TODO: append `chunk` to what is pending, cut out every complete line
-    // (up to each 0x0a byte, the newline dropped), keep the rest for the next
-    // chunk. Split the bytes first and decode each line afterwards: a UTF-8
-    // character can be cut in two between chunks.
+    // TODO: return the lines this chunk completes (without their "\n") and
+    // keep the rest for the next chunk. A read may end anywhere: in the middle
+    // of a record, or in the middle of a UTF-8 character.
     throw new Error("TODO: LineSplitter.push is not written yet");
   }
 }
@@ -45,13 +44,13 @@ export class LineSplitter {
 /** Create (or reuse) the FIFO and start collecting records from it. */
 export async function startCollector(options: CollectorOptions): Promise<Collector> {
   // TODO:
-  // - await createFifo(path, mode ?? 0o600): it refuses a path that is not a FIFO.
-  // - open the read end with O_RDONLY | O_NONBLOCK (returns at once), then a
-  //   write end of our own with O_WRONLY | O_NONBLOCK (we are a reader now, so
-  //   no ENXIO). Close the read end if the second open fails.
-  // - new Socket({ fd: readFd, readable: true, writable: false }); on "data",
-  //   feed a LineSplitter and call onRecord for each line; on "error", log it.
-  // - close(): destroy the socket and wait for its "close" (it closes readFd),
-  //   close the write end, unlink the FIFO. Calling it twice must be harmless.
+  // - make sure a FIFO is at `path`, with permissions mode ?? 0o600
+  //   (createFifo refuses anything else).
+  // - start reading it so that startCollector() resolves at once, writer or
+  //   not, and nothing blocks the event loop or holds a threadpool thread while
+  //   the FIFO is empty. Call onRecord once per record, and keep going when
+  //   writers close their ends. An error while reading is logged, not thrown.
+  // - close(): stop reading, close every descriptor you opened, remove the
+  //   FIFO. Calling it twice must be harmless.
   throw new Error("TODO: startCollector is not written yet");
 }

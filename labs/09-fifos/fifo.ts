@@ -39,10 +39,11 @@ export function fileKind(path: string): string | undefined {
  */
 export async function createFifo(path: string, mode = 0o600): Promise<void> {
   // TODO:
-  // - fileKind(path) says what is there. A FIFO: chmodSync it to `mode`, done.
+  // - fileKind(path) says what is there. A FIFO: give it `mode`, done.
   //   Anything else: throw new NotAFifoError(path, kind), and touch nothing.
-  // - Nothing there: run `mkfifo -m <mode in octal> <path>` with execFile (not
-  //   execFileSync) and wait for it. `-m` sets the mode exactly, umask or not.
-  //   When it fails, reject with an Error that says which path and why (its stderr).
+  // - Nothing there: create a FIFO with exactly `mode`, whatever the umask,
+  //   without freezing the event loop while it is made (the top of this file
+  //   says how Node can make one). When that fails, reject with an Error that
+  //   says which path and why.
   throw new Error("TODO: createFifo is not written yet");
 }

@@ -64,24 +64,24 @@ export interface FifoWriter {
 
 /** The newline-terminated bytes of a record, checked to be one atomic write. */
 export function encodeRecord(record: string): Buffer {
-  // TODO: refuse a record containing "\n" (RecordHasNewlineError); encode
-  // `record + "\n"` as UTF-8 and refuse it when it is longer than PIPE_BUF
-  // BYTES (RecordTooLargeError): "é" is one character but two bytes.
+  // TODO: refuse a record containing "\n" (RecordHasNewlineError); return
+  // `record + "\n"` as UTF-8 bytes, refused (RecordTooLargeError) when it could
+  // not be written atomically (see PIPE_BUF above).
   throw new Error("TODO: encodeRecord is not written yet");
 }
 
 /** Open the FIFO for writing without ever waiting for a reader. */
 export function openWriter(path: string, options: WriterOptions = {}): FifoWriter {
   // TODO:
-  // - openSync(path, O_WRONLY | O_NONBLOCK). No O_CREAT (a "w" flag would make
-  //   a regular file), and O_NONBLOCK so that with no reader open() fails with
-  //   ENXIO at once instead of waiting. ENXIO or ENOENT: throw
-  //   CollectorNotRunningError(path, code). Check fstatSync(fd).isFIFO().
-  // - write(record): encodeRecord, then ONE writeSync(fd, bytes). EAGAIN means
-  //   the FIFO is full and nothing was written: wait a little (a growing
-  //   setTimeout delay, never a busy loop) and try again, until
-  //   options.fullTimeoutMs (default 10 000) has passed: then FifoFullError.
-  //   EPIPE (the reader left; Node ignores SIGPIPE): CollectorNotRunningError.
+  // - open the FIFO for writing without ever waiting for a reader, and without
+  //   creating anything when no FIFO is there. No collector running (nobody
+  //   reads, or no FIFO): throw CollectorNotRunningError(path, code) at once.
+  //   Refuse a path that is not a FIFO.
+  // - write(record): encodeRecord, then the whole record in a single write
+  //   (the top of this file says why). A full FIFO takes nothing: wait for
+  //   room without blocking the event loop and without spinning, and give up
+  //   with FifoFullError after options.fullTimeoutMs (default 10 000). A
+  //   collector that went away while we write: CollectorNotRunningError.
   // - close(): close the fd once.
   throw new Error("TODO: openWriter is not written yet");
 }

@@ -11,12 +11,15 @@
 //    a listening server without watching it), so it forwards what it accepts
 //    to a worker, or keeps it queued while no worker is up. A client is
 //    never refused because a worker is being restarted.
+//  - A worker gets the server only after it says "started" (its handlers are
+//    attached): a worker's Node accepts on a server the moment it receives
+//    it, and a client accepted before any "connection" listener hangs.
 //  - A worker that dies is restarted after a backoff on the monotonic clock.
 //  - shutdown(): stop accepting, let workers drain, resolve when all exited.
 import { fork, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { RestartBackoff, type BackoffOptions } from "./backoff";
-import { isMessage, type ReadyMessage, type ToWorker } from "./protocol";
+import { isMessage, type ReadyMessage, type StartedMessage, type ToWorker } from "./protocol";
 
 export interface PreforkOptions {
   socketPath: string;
@@ -56,6 +59,12 @@ interface Slot {
   ready: boolean;
   backoff: RestartBackoff;
   restartTimer: NodeJS.Timeout | undefined;
+  /**
+   * Connections handed to this worker whose send has not completed. Node
+   * sends one handle at a time and queues the rest; if the worker dies, the
+   * queued ones are never sent and never closed: they are ours to re-dispatch.
+   */
+  unsent: Set<net.Socket>;
 }
 
 const DEFAULT_BACKOFF = { baseMs: 100, maxMs: 5_000, stableMs: 10_000 };
@@ -70,6 +79,7 @@ export function startPrefork(options: PreforkOptions): Prefork {
     ready: false,
     backoff: new RestartBackoff(options.backoff ?? DEFAULT_BACKOFF),
     restartTimer: undefined,
+    unsent: new Set<net.Socket>(),
   }));
   const queued: net.Socket[] = [];
   let nextSlot = 0;
@@ -92,7 +102,9 @@ export function startPrefork(options: PreforkOptions): Prefork {
       if (!slot?.child) return; // none up: the connections wait for a restart
       const socket = queued.shift() as net.Socket;
       const message: ToWorker = { kind: "connection" };
+      slot.unsent.add(socket);
       slot.child.send(message, socket, (err) => {
+        if (!slot.unsent.delete(socket)) return; // already taken back (the worker died)
         // The worker died between our check and the send: try another one.
         if (err && !socket.destroyed) {
           slot.ready = false;
@@ -101,6 +113,14 @@ export function startPrefork(options: PreforkOptions): Prefork {
         }
       });
     }
+  }
+
+  /** A worker is gone: connections still waiting to be sent to it go to another. */
+  function takeBackUnsent(slot: Slot): void {
+    const unsent = [...slot.unsent].filter((socket) => !socket.destroyed);
+    slot.unsent.clear();
+    queued.unshift(...unsent);
+    dispatch();
   }
 
   function nextReadySlot(): Slot | undefined {
@@ -133,7 +153,13 @@ export function startPrefork(options: PreforkOptions): Prefork {
     slot.ready = false;
     slot.backoff.started();
     child.on("message", (message: unknown) => {
-      if (isMessage<ReadyMessage>(message, "ready")) {
+      if (isMessage<StartedMessage>(message, "started")) {
+        if (shuttingDown) return; // it was told to stop; it must not accept
+        // The worker's handlers are attached: now it may hold the server.
+        // Keep ours open after sending it (see the header).
+        const handOver: ToWorker = { kind: "server" };
+        child.send(handOver, server);
+      } else if (isMessage<ReadyMessage>(message, "ready")) {
         slot.ready = true;
         log(`worker ${child.pid} up`);
         checkReady();
@@ -142,7 +168,9 @@ export function startPrefork(options: PreforkOptions): Prefork {
     });
     child.on("disconnect", () => {
       slot.ready = false;
+      takeBackUnsent(slot);
     });
+    // A send to a worker that died meanwhile fails here; its "exit" restarts it.
     child.on("error", (err) => log(`worker ${child.pid}: ${err.message}`));
     child.on("exit", (code, signal) => {
       slot.ready = false;
@@ -155,10 +183,8 @@ export function startPrefork(options: PreforkOptions): Prefork {
       log(`worker ${child.pid} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
       slot.restartTimer = setTimeout(() => startWorker(slot), delay);
     });
-    // Hand over the server. keepOpen is irrelevant for a server: Node keeps
-    // ours open. We must not close it ourselves (see the header).
-    const message: ToWorker = { kind: "server" };
-    child.send(message, server);
+    // The server is NOT sent yet: a worker gets it once it says "started"
+    // (its handlers attached), never while its modules are still loading.
   }
 
   server.once("error", (err: NodeJS.ErrnoException) => failReady(new ListenError(options.socketPath, err)));

@@ -6,7 +6,7 @@
 // The service: greet with "hello from <pid>", read one line, answer it in
 // upper case, close. A connection that has been greeted is "in flight".
 import type { Server, Socket } from "node:net";
-import { isMessage, type ConnectionMessage, type ServerMessage, type StopMessage } from "./protocol";
+import { isMessage, type ConnectionMessage, type ServerMessage, type StartedMessage, type StopMessage } from "./protocol";
 
 const inFlight = new Set<Socket>();
 let server: Server | undefined;
@@ -60,6 +60,8 @@ function main(): void {
   }
   process.on("message", (message: unknown, handle: unknown) => {
     if (isMessage<ServerMessage>(message, "server")) {
+      // Node already listens on the handle it received; this listener is
+      // attached in the same tick, before its first accept can run.
       server = handle as Server;
       server.on("connection", serve);
       process.send?.({ kind: "ready" });
@@ -73,6 +75,13 @@ function main(): void {
   // closes its end of the socketpair). A worker without a master must not
   // linger as an orphan holding the socket: finish in-flight work and go.
   process.on("disconnect", stop);
+  // Only now ask for the server. Had the master sent it at fork time, this
+  // process would have received it while its modules were still loading:
+  // Node listens on a received server at once (and keeps the message until a
+  // "message" listener exists), so clients accepted in that window would
+  // reach a server with no "connection" listener and hang forever.
+  const started: StartedMessage = { kind: "started" };
+  process.send?.(started);
 }
 
 main();

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { NoSuchProcessError, parseStat, readStat } from "@impl/00-welcome/stat";
-import { readLine, spawnTracked, thrownBy, waitForExit } from "../../../course/testkit";
+import { expectThrows, readLine, spawnTracked, waitForExit } from "../../../course/testkit";
 
 // A made-up line in which every field has a different value, so reading the
 // neighbour of the right field (an off-by-one) always gives a wrong answer.
@@ -47,6 +47,28 @@ describe("parseStat", () => {
     expect(() => parseStat("hello world")).toThrow(/stat/);
     expect(() => parseStat("12 (x) S one two")).toThrow(/stat/);
   });
+
+  it("checks every field it returns: a whole number must be all digits, and the line must be long enough", () => {
+    // Each line is a real-looking stat line with one thing wrong. parseInt()
+    // would read "1004x" as 1004 and "10.5" as 10; Number() of a missing
+    // field is NaN. A parser must refuse them all, naming the stat line.
+    const good = fakeStatLine("sleep");
+    const fields = good.trim().split(" ");
+    const withField = (index: number, value: string): string => fields.map((f, i) => (i === index ? value : f)).join(" ");
+    const broken: Array<[string, string]> = [
+      ["ppid with letters after the digits (\"1004x\")", withField(3, "1004x")],
+      ["a fractional session (\"1006.5\")", withField(5, "1006.5")],
+      ["a starttime of \"1e3\"", withField(21, "1e3")],
+      ["a pid that is not a number (\"42abc\")", withField(0, "42abc")],
+      ["no pid before \"(\"", good.replace("4242 ", "")],
+      ["a line cut short after tpgid (no num_threads, no starttime)", fields.slice(0, 8).join(" ")],
+      ["a state of two letters", withField(2, "SS")],
+    ];
+    for (const [what, line] of broken) {
+      const error = expectThrows(() => parseStat(line), Error, `parseStat() of a line with ${what}`);
+      expect((error as Error).message, `the error for a line with ${what} should say it is not a /proc/<pid>/stat line`).toMatch(/stat/);
+    }
+  });
 });
 
 describe("readStat", () => {
@@ -86,8 +108,7 @@ describe("readStat", () => {
     const child = spawnTracked(process.execPath, ["-e", ""]);
     await waitForExit(child);
     const gone = child.pid!; // exited and reaped: this pid is free now
-    const error = thrownBy(() => readStat(gone));
-    expect(error).toBeInstanceOf(NoSuchProcessError);
+    const error = expectThrows(() => readStat(gone), NoSuchProcessError, "readStat(gone)");
     expect((error as NoSuchProcessError).pid).toBe(gone);
     expect((error as Error).message).toContain(String(gone));
   });

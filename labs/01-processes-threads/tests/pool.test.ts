@@ -92,7 +92,7 @@ describe("primePool", () => {
       await withTimeout("close() to resolve", pool.close());
     }
     await backToBaseline(baseline, "after close()");
-    for (const tid of pool.tids) expect(existsSync(`/proc/self/task/${tid}`)).toBe(false);
+    for (const tid of pool.tids) expect(existsSync(`/proc/self/task/${tid}`), `worker thread ${tid} still exists after close(): terminate every worker`).toBe(false);
   });
 
   it("counts right when the range does not divide evenly, and can count again", async () => {

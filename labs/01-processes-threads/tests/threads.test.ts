@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { currentTid, listThreads, NoSuchProcessError, type ThreadInfo } from "@impl/01-processes-threads/threads";
 import { startTsWorker } from "@impl/01-processes-threads/pool";
-import { impl, readLine, spawnTracked, thrownBy, waitFor, waitForExit, withTimeout } from "../../../course/testkit";
+import { expectThrows, impl, readLine, spawnTracked, waitFor, waitForExit, withTimeout } from "../../../course/testkit";
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
 
@@ -124,8 +124,7 @@ describe("listThreads", () => {
     const child = spawnTracked(process.execPath, ["-e", ""]);
     await waitForExit(child);
     const gone = child.pid!; // exited and reaped: no /proc entry any more
-    const error = thrownBy(() => listThreads(gone));
-    expect(error).toBeInstanceOf(NoSuchProcessError);
+    const error = expectThrows(() => listThreads(gone), NoSuchProcessError, "listThreads(gone)");
     expect((error as NoSuchProcessError).pid).toBe(gone);
     expect((error as Error).message).toContain(String(gone));
   });
@@ -158,7 +157,7 @@ describe("currentTid", () => {
       expect(message.reported).toBe(kernelTid);
       expect(message.reported).not.toBe(process.pid);
       // While the worker lives, its thread is one of ours.
-      expect(existsSync(`/proc/${process.pid}/task/${kernelTid}`)).toBe(true);
+      expect(existsSync(`/proc/${process.pid}/task/${kernelTid}`), `TID ${kernelTid} is not a thread of this process (/proc/${process.pid}/task)`).toBe(true);
       expect(readFileSync(`/proc/${process.pid}/task/${kernelTid}/status`, "utf8")).toMatch(
         new RegExp(`^Tgid:\\s+${process.pid}$`, "m"),
       );

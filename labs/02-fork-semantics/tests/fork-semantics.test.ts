@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { launch } from "@impl/02-fork-semantics/launch";
 import { NoSuchProcessError, readInherited } from "@impl/02-fork-semantics/inherited";
 import { appendTogether, ChildFailedError } from "@impl/02-fork-semantics/shared-fd";
-import { impl, readAll, rejectionOf, spawnTracked, spawnTs, tempDir, thrownBy, trackPid, tsNodeArgs, waitFor, waitForExit, withTimeout } from "../../../course/testkit";
+import { expectRejects, expectThrows, impl, readAll, rejectionOf, spawnTracked, spawnTs, tempDir, trackPid, tsNodeArgs, waitFor, waitForExit, withTimeout } from "../../../course/testkit";
 
 const CHILD_WRITER = impl("02-fork-semantics/child-writer.ts");
 const O_CLOEXEC = 0o2000000;
@@ -147,8 +147,7 @@ describe("launch", () => {
 
   it("refuses a missing cwd with an error naming it, before starting anything", () => {
     const missing = path.join(tempDir("fork02-"), "no-such-dir");
-    const err = thrownBy(() => launch({ command: "sleep", args: ["1000"], cwd: missing, env: {}, fds: {} }));
-    expect(err).toBeInstanceOf(Error);
+    const err = expectThrows(() => launch({ command: "sleep", args: ["1000"], cwd: missing, env: {}, fds: {} }), Error, "launch() with a cwd that does not exist");
     expect((err as Error).message).toContain(missing);
     expect((err as Error).message).not.toContain("TODO");
   });
@@ -203,8 +202,7 @@ describe("readInherited", () => {
   it("throws NoSuchProcessError naming the pid once the child has been reaped", async () => {
     const child = spawnTracked("true", []);
     await waitForExit(child);
-    const err = thrownBy(() => readInherited(child.pid as number));
-    expect(err).toBeInstanceOf(NoSuchProcessError);
+    const err = expectThrows(() => readInherited(child.pid as number), NoSuchProcessError, "readInherited(child.pid as number)");
     expect((err as NoSuchProcessError).pid).toBe(child.pid);
     expect((err as Error).message).toContain(String(child.pid));
   });
@@ -298,8 +296,7 @@ describe("appendTogether", () => {
   it("rejects with ChildFailedError carrying the exit code and stderr when the child fails", async () => {
     const log = path.join(tempDir("fork02-"), "shared.log");
     const child = { command: "sh", args: ["-c", "echo 'disk on fire' >&2; exit 7"] };
-    const err = await rejectionOf(() => appendTogether(log, { before: ["x"], child, after: ["y"] }));
-    expect(err).toBeInstanceOf(ChildFailedError);
+    const err = await expectRejects(() => appendTogether(log, { before: ["x"], child, after: ["y"] }), ChildFailedError, "appendTogether(log, { before: ['x'], child, after: ['y'] })");
     expect((err as ChildFailedError).code).toBe(7);
     expect((err as ChildFailedError).stderr).toContain("disk on fire");
     expect(readFileSync(log, "utf8"), "nothing is written after a failed child").toBe("x\n");

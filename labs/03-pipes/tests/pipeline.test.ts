@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { PipelineUsageError, runPipeline, type StageStatus } from "@impl/03-pipes/pipeline";
-import { impl, readAll, spawnTs, tempDir, thrownBy, waitFor, waitForExit, withTimeout } from "../../../course/testkit";
+import { expectThrows, impl, readAll, spawnTs, tempDir, thrownBy, waitFor, waitForExit, withTimeout } from "../../../course/testkit";
 
 const RSS_PIPELINE = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "rss-pipeline.ts");
 const MISSING = "no-such-command-03-pipes";
@@ -37,9 +37,78 @@ function pipelineFiles(input = ""): {
   };
 }
 
-/** Run a pipeline, failing with a clear message if it has not ended after 10 s. */
-function finished(what: string, run: Promise<StageStatus[]>): Promise<StageStatus[]> {
-  return withTimeout(`${what} to end (a stage blocked forever?)`, run);
+/**
+ * Run a pipeline to its end. A stage that the parent keeps from ending (it
+ * holds a copy of the stage's pipe) is reported at once, not after a timeout.
+ */
+async function finished(what: string, run: Promise<StageStatus[]>): Promise<StageStatus[]> {
+  let ended = false;
+  run.then(() => (ended = true), () => (ended = true));
+  await waitFor(`${what} to end (a stage blocked forever?)`, () => {
+    if (ended) return true;
+    const stuck = stageStuckOnParentsPipe();
+    if (stuck) throw new Error(`${what} cannot end: ${stuck}`);
+    return false;
+  });
+  return run;
+}
+
+/** Device:inode of every pipe this process (the parent) holds open, beyond its own stdin, stdout and stderr. */
+function pipesHeldHere(): Set<string> {
+  const held = new Set<string>();
+  for (const fd of readdirSync("/proc/self/fd")) {
+    if (Number(fd) <= 2) continue; // our own stdio may be pipes from whoever runs the tests
+    try {
+      const stat = statSync(`/proc/self/fd/${fd}`);
+      if (stat.isFIFO()) held.add(`${stat.dev}:${stat.ino}`);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return held;
+}
+
+/** A sentence when a child sleeps on a pipe whose other end only this process keeps alive; undefined otherwise. */
+function stageStuckOnParentsPipe(): string | undefined {
+  const held = pipesHeldHere();
+  if (held.size === 0) return undefined;
+  for (const child of childrenOfThisProcess()) {
+    let wait: string;
+    try {
+      wait = readFileSync(`/proc/${child.pid}/wchan`, "utf8");
+    } catch {
+      continue;
+    }
+    const name = `${path.basename(child.argv[0] ?? "?")} (pid ${child.pid})`;
+    try {
+      if (/pipe_write$/.test(wait) && held.has(identity(`/proc/${child.pid}/fd/1`))) {
+        return `${name} is blocked writing into a full pipe whose read end this process (the parent) still holds. Its reader has finished, but while any read end is open the writer gets no SIGPIPE: close the parent's copies once the children have theirs.`;
+      }
+      if (/pipe_read$/.test(wait) && held.has(identity(`/proc/${child.pid}/fd/0`))) {
+        return `${name} is waiting to read from a pipe whose write end this process (the parent) still holds. Its writer has finished, but while any write end is open the reader never sees end-of-file: close the parent's copies once the children have theirs.`;
+      }
+    } catch {
+      // the child exited meanwhile
+    }
+  }
+  return undefined;
+}
+
+/** Every child of this process, with its command line. */
+function childrenOfThisProcess(): { pid: number; argv: string[] }[] {
+  const found: { pid: number; argv: string[] }[] = [];
+  for (const entry of readdirSync("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) !== process.pid) continue;
+      found.push({ pid, argv: readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, -1) });
+    } catch {
+      // Gone already.
+    }
+  }
+  return found;
 }
 
 /** The stages' statuses, short: "code 0", "signal SIGPIPE", "error ENOENT". */
@@ -149,8 +218,8 @@ describe("connect", () => {
   });
 
   it("refuses an empty pipeline or an empty stage with a PipelineUsageError", () => {
-    expect(thrownBy(() => runPipeline([]))).toBeInstanceOf(PipelineUsageError);
-    expect(thrownBy(() => runPipeline([["cat"], []]))).toBeInstanceOf(PipelineUsageError);
+    expectThrows(() => runPipeline([]), PipelineUsageError, "runPipeline([])");
+    expectThrows(() => runPipeline([["cat"], []]), PipelineUsageError, "runPipeline([['cat'], []])");
   });
 });
 

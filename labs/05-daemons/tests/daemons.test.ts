@@ -1,6 +1,6 @@
 // Lab 05 tests: pid files, the daemon side, daemonize() and stopDaemon().
 // Every fact about a daemon is read from the kernel, in /proc.
-import { spawnSync, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import {
   closeSync,
   existsSync,
@@ -10,6 +10,7 @@ import {
   readlinkSync,
   realpathSync,
   renameSync,
+  watch as watchFolder,
   writeFileSync,
 } from "node:fs";
 import path from "node:path";
@@ -20,7 +21,7 @@ import { DAEMON_ENV, NOTIFY_FD } from "@impl/05-daemons/daemon";
 import { AlreadyRunningError, daemonize, DaemonStartError } from "@impl/05-daemons/daemonize";
 import { BadPidFileError, daemonStatus, PidFileExistsError, readPidFile, writePidFile } from "@impl/05-daemons/pidfile";
 import { stopDaemon } from "@impl/05-daemons/stop";
-import { impl, isAlive, pidsWithEnv, readAll, readLine, rejectionOf, spawnTracked, spawnTs, tempDir, thrownBy, trackPid, tsNodeArgs, waitFor, waitForExit } from "../../../course/testkit";
+import { expectRejects, expectThrows, hasCommand, impl, isAlive, pidsWithEnv, readAll, readLine, spawnTracked, spawnTs, tempDir, trackPid, tsNodeArgs, waitFor, waitForExit } from "../../../course/testkit";
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
 const ENTRY = path.join(fixtures, "entry.ts");
@@ -276,8 +277,7 @@ describe("pidFile", () => {
   it("is exclusive: an existing pid file is never replaced", () => {
     const ws = workspace();
     writeFileSync(ws.pidFile, "1234\n5678\n");
-    const error = thrownBy(() => writePidFile(ws.pidFile, { pid: 4242, startTime: 1 }));
-    expect(error).toBeInstanceOf(PidFileExistsError);
+    const error = expectThrows(() => writePidFile(ws.pidFile, { pid: 4242, startTime: 1 }), PidFileExistsError, "writePidFile() where a pid file already exists");
     expect((error as Error).message).toContain(ws.pidFile);
     expect(readFileSync(ws.pidFile, "utf8")).toBe("1234\n5678\n");
     expect(readdirSync(ws.dir), "no temporary file may be left behind").toEqual(["d.pid"]);
@@ -285,35 +285,54 @@ describe("pidFile", () => {
 
   it("is atomic: the pid file appears complete (written elsewhere, then linked or renamed into place)", async () => {
     const ws = workspace();
+    // inotify (fs.watch) reports each change to a name in the folder, in order:
+    // a file written in place shows a "change" under its final name; one
+    // written elsewhere and then linked or renamed appears already complete.
+    const events: string[] = [];
+    const watcher = watchFolder(ws.dir, (event, name) => events.push(`${event} ${String(name)}`));
+    try {
+      writePidFile(ws.pidFile, { pid: 4242, startTime: 77 });
+      // Events arrive in order: once the marker's shows up, all of writePidFile's have.
+      writeFileSync(path.join(ws.dir, "marker"), "");
+      await waitFor("inotify to report the test's marker file", () => events.some((event) => event.endsWith(" marker")));
+    } finally {
+      watcher.close();
+    }
+    expect(readFileSync(ws.pidFile, "utf8")).toBe("4242\n77\n");
+    const name = path.basename(ws.pidFile);
+    expect(
+      events.filter((event) => event === `change ${name}`),
+      "the pid file was written in place: for a moment it exists empty or half-written, and a reader takes it for a bad pid file. " +
+        "Write it under another name in the same folder, then link() or rename() it into place",
+    ).toEqual([]);
+  });
+
+  it.skipIf(!hasCommand("strace"))("is atomic, as traced: no open() for writing of the pid file's name, then link() or rename() (needs strace)", async () => {
+    const ws = workspace();
     const module = impl("05-daemons/pidfile.ts");
-    const hasStrace = spawnSync("strace", ["-V"]).status === 0;
     const trace = path.join(ws.dir, "trace.txt");
     const node = [process.execPath, ...tsNodeArgs, WRITE_PIDFILE, module, ws.pidFile, "4242", "77"];
-    const child = hasStrace
-      ? spawnTracked("strace", ["-f", "-qq", "-e", "trace=%file", "-o", trace, ...node])
-      : spawnTracked(node[0]!, node.slice(1));
+    const child = spawnTracked("strace", ["-f", "-qq", "-e", "trace=%file", "-o", trace, ...node]);
     const errors = watch(child.stderr!);
     const status = await waitForExit(child, "writePidFile in a child process", 30_000);
     expect(status.code, `the child failed:\n${errors.text()}`).toBe(0);
     expect(readFileSync(ws.pidFile, "utf8")).toBe("4242\n77\n");
-    if (!hasStrace) {
-      console.warn("strace is not installed: atomicity was not traced");
-      return;
-    }
     const calls = readFileSync(trace, "utf8")
       .split("\n")
       .filter((line) => line.includes(`"${ws.pidFile}"`));
     const openedForWriting = calls.filter((line) => /open(at)?\(/.test(line) && /O_WRONLY|O_RDWR|O_CREAT/.test(line));
     expect(openedForWriting, "the pid file was opened and written in place: a reader can see it empty").toEqual([]);
-    expect(calls.some((line) => /^\d+\s+(link|linkat|rename|renameat|renameat2)\(/.test(line))).toBe(true);
+    expect(
+      calls.some((line) => /^\d+\s+(link|linkat|rename|renameat|renameat2)\(/.test(line)),
+      "the pid file never got its name by link() or rename(): write it under another name, then link or rename it into place",
+    ).toBe(true);
   }, DAEMON_TEST_MS);
 
   it("rejects a file that is not a pid file, naming it", () => {
     const ws = workspace();
     for (const content of ["", "hello\n", "1234\n", "12 34\n", "-5\n100\n"]) {
       writeFileSync(ws.pidFile, content);
-      const error = thrownBy(() => readPidFile(ws.pidFile));
-      expect(error, `content ${JSON.stringify(content)}`).toBeInstanceOf(BadPidFileError);
+      const error = expectThrows(() => readPidFile(ws.pidFile), BadPidFileError, `readPidFile() of a pid file holding ${JSON.stringify(content)}`);
       expect((error as Error).message).toContain(ws.pidFile);
     }
   });
@@ -529,12 +548,11 @@ describe("daemonize", () => {
     const options = { pidFile: ws.pidFile, logFile: ws.logFile, args: entryArgs(ws) };
     const pid = await daemonize(ENTRY, options);
     trackPid(pid);
-    const error = await rejectionOf(async () => trackPid(await daemonize(ENTRY, options)));
-    expect(error).toBeInstanceOf(AlreadyRunningError);
+    const error = await expectRejects(async () => trackPid(await daemonize(ENTRY, options)), AlreadyRunningError, "daemonize() while its daemon is already running");
     expect((error as AlreadyRunningError).pid).toBe(pid);
     expect((error as Error).message).toContain(String(pid));
     expect(ws.started(), "a second daemon was started").toEqual([pid]);
-    expect(isAlive(pid)).toBe(true);
+    expect(isAlive(pid), `the running daemon ${pid} died when a second daemonize() was refused`).toBe(true);
   }, DAEMON_TEST_MS);
 
   it("replaces a stale pid file whose process is dead", async () => {
@@ -610,7 +628,7 @@ describe("daemonize", () => {
     await expect(attempt).rejects.toThrow(/ready/);
     await waitFor("every process this test started to be gone", () => markedProcesses().length === 0, SLOW);
     for (const pid of ws.started()) expect(isAlive(pid), `the daemon ${pid} was left running`).toBe(false);
-    expect(existsSync(ws.pidFile)).toBe(false);
+    expect(existsSync(ws.pidFile), "a pid file was left behind by a daemon that never became ready").toBe(false);
   }, DAEMON_TEST_MS);
 });
 
@@ -633,7 +651,7 @@ describe("stopDaemon", () => {
     const state = track(stopping);
     await waitFor("the service to receive SIGTERM", () => output.text().includes("stopping") || state.settled(), SLOW);
     expect(state.settled(), "stopDaemon() returned while the daemon was still running").toBe(false);
-    expect(isAlive(child.pid!)).toBe(true);
+    expect(isAlive(child.pid!), "the daemon died before it could finish its work: send SIGTERM, not SIGKILL, first").toBe(true);
 
     writeFileSync(path.join(ws.dir, "finish"), "");
     expect(await stopping).toEqual({ state: "stopped", pid: child.pid, forced: false });
@@ -646,7 +664,7 @@ describe("stopDaemon", () => {
     const child = await service(ws, "ignore-term");
     const result = await stopDaemon(ws.pidFile, { timeoutMs: 500 });
     expect(result).toEqual({ state: "stopped", pid: child.pid, forced: true });
-    expect(isAlive(child.pid!)).toBe(false);
+    expect(isAlive(child.pid!), "stopDaemon() returned while the daemon that ignores SIGTERM still runs: escalate to SIGKILL and wait").toBe(false);
     expect((await waitForExit(child)).signal).toBe("SIGKILL");
     expect(existsSync(ws.pidFile), "the pid file was left behind").toBe(false);
   }, DAEMON_TEST_MS);
@@ -656,7 +674,7 @@ describe("stopDaemon", () => {
     const bystander = await service(ws, "graceful");
     writeFileSync(ws.pidFile, `${bystander.pid}\n${procStat(bystander.pid!).startTime + 1}\n`);
     expect(await stopDaemon(ws.pidFile)).toEqual({ state: "not-running", stalePidFileRemoved: true });
-    expect(existsSync(ws.pidFile)).toBe(false);
+    expect(existsSync(ws.pidFile), "the stale pid file is still there").toBe(false);
     expect(await stopDaemon(ws.pidFile)).toEqual({ state: "not-running", stalePidFileRemoved: false });
     expect(isAlive(bystander.pid!), "an unrelated process with the same pid was killed").toBe(true);
     expect(bystander.exitCode).toBeNull();
@@ -668,8 +686,8 @@ describe("stopDaemon", () => {
     const first = await daemonize(ENTRY, options);
     trackPid(first);
     expect(await stopDaemon(ws.pidFile)).toEqual({ state: "stopped", pid: first, forced: false });
-    expect(isAlive(first)).toBe(false);
-    expect(existsSync(ws.pidFile)).toBe(false);
+    expect(isAlive(first), `stopDaemon() returned while the daemon ${first} still runs`).toBe(false);
+    expect(existsSync(ws.pidFile), "the pid file is still there after stopDaemon()").toBe(false);
     expect(ws.log()).toContain("stopped");
     const second = await daemonize(ENTRY, options);
     trackPid(second);

@@ -13,7 +13,7 @@ import {
   systemClock,
   type MonotonicClock,
 } from "@impl/06-clocks/stopwatch";
-import { thrownBy, waitFor } from "../../../course/testkit";
+import { expectThrows, waitFor } from "../../../course/testkit";
 
 const MS = 1_000_000n; // nanoseconds per millisecond
 const HOUR_MS = 3_600_000;
@@ -52,7 +52,11 @@ describe("Stopwatch", () => {
     const after = process.hrtime.bigint();
     expect(typeof reading).toBe("bigint");
     // Date.now() (wall time) or performance.now() (ms since this process began) land outside.
-    expect(reading >= before && reading <= after).toBe(true);
+    expect(
+      before <= reading && reading <= after,
+      `systemClock() read ${reading}, outside [${before}, ${after}] read from process.hrtime.bigint() just before and after: ` +
+        "it must read CLOCK_MONOTONIC in nanoseconds (not Date.now(), not performance.now())",
+    ).toBe(true);
   });
 
   it("measures exactly what its clock says, in ns and in ms", () => {
@@ -64,7 +68,7 @@ describe("Stopwatch", () => {
     expect(stopwatch.elapsedMs()).toBeCloseTo(1.234567, 9);
     time.advance(2_000n * MS);
     expect(stopwatch.elapsedMs()).toBeCloseTo(2001.234567, 9);
-    expect(stopwatch.running).toBe(true);
+    expect(stopwatch.running, "a stopwatch runs from the moment it is made until stop()").toBe(true);
   });
 
   it("keeps every nanosecond when the clock reads past 2^53 ns (104 days of uptime)", () => {
@@ -84,7 +88,7 @@ describe("Stopwatch", () => {
     const stopwatch = new Stopwatch(time.clock);
     time.advance(10n * MS + 7n);
     expect(stopwatch.stop()).toBe(10_000_007n);
-    expect(stopwatch.running).toBe(false);
+    expect(stopwatch.running, "after stop(), `running` must be false").toBe(false);
     time.advance(1_000n * MS);
     expect(stopwatch.elapsedNs()).toBe(10_000_007n);
     expect(stopwatch.elapsedMs()).toBeCloseTo(10.000007, 9);
@@ -112,16 +116,22 @@ describe("Stopwatch", () => {
     vi.setSystemTime(Date.now() + 2 * HOUR_MS); // ...and then an hour ahead
     const afterForwards = stopwatch.elapsedNs();
     const upperBound = process.hrtime.bigint() - lowerBound;
-    expect(afterBackwards >= 2n * MS && afterBackwards <= upperBound).toBe(true);
-    expect(afterForwards >= afterBackwards && afterForwards <= upperBound).toBe(true);
+    const why = "the default clock must be monotonic: setting the wall clock (Date) back or forward must not change elapsed time";
+    expect(
+      afterBackwards >= 2n * MS && afterBackwards <= upperBound,
+      `after the wall clock went back an hour the stopwatch read ${afterBackwards} ns, not between 2 ms and ${upperBound} ns: ${why}`,
+    ).toBe(true);
+    expect(
+      afterForwards >= afterBackwards && afterForwards <= upperBound,
+      `after the wall clock jumped ahead two hours the stopwatch read ${afterForwards} ns, not between ${afterBackwards} and ${upperBound} ns: ${why}`,
+    ).toBe(true);
   });
 
   it("throws NotMonotonicError, saying by how much, when its clock goes backwards", () => {
     const time = manualClock(1_000n * MS);
     const stopwatch = new Stopwatch(time.clock);
     time.advance(-5n);
-    const error = thrownBy(() => stopwatch.elapsedNs());
-    expect(error).toBeInstanceOf(NotMonotonicError);
+    const error = expectThrows(() => stopwatch.elapsedNs(), NotMonotonicError, "stopwatch.elapsedNs()");
     expect((error as NotMonotonicError).backwardsNs).toBe(5n);
   });
 });
@@ -131,12 +141,12 @@ describe("Deadline", () => {
     const time = manualClock(7_000n * MS);
     const deadline = new Deadline(250, time.clock);
     expect(deadline.remainingMs()).toBeCloseTo(250, 9);
-    expect(deadline.expired()).toBe(false);
+    expect(deadline.expired(), "expired() before the deadline must be false").toBe(false);
     time.advance(250n * MS - 1n);
     expect(deadline.remainingMs()).toBeCloseTo(0.000001, 9);
-    expect(deadline.expired()).toBe(false);
+    expect(deadline.expired(), "expired() before the deadline must be false").toBe(false);
     time.advance(1n);
-    expect(deadline.expired()).toBe(true);
+    expect(deadline.expired(), "expired() once its clock reached the deadline must be true").toBe(true);
     expect(deadline.remainingMs()).toBe(0);
     time.advance(5n * MS);
     expect(deadline.remainingMs()).toBe(0);
@@ -149,10 +159,10 @@ describe("Deadline", () => {
     expect(deadline.remainingMs()).toBeCloseTo(0.999999, 9);
     const half = new Deadline(0.5, time.clock);
     time.advance(499_999n);
-    expect(half.expired()).toBe(false);
+    expect(half.expired(), "expired() before the deadline must be false").toBe(false);
     expect(half.remainingMs()).toBeCloseTo(0.000001, 9);
     time.advance(1n);
-    expect(half.expired()).toBe(true);
+    expect(half.expired(), "expired() once its clock reached the deadline must be true").toBe(true);
   });
 
   it("throwIfExpired names the operation and how late it is, and is silent before the deadline", () => {
@@ -161,8 +171,7 @@ describe("Deadline", () => {
     time.advance(100n * MS);
     expect(() => deadline.throwIfExpired("the upload")).not.toThrow();
     time.advance(155n * MS);
-    const error = thrownBy(() => deadline.throwIfExpired("the upload"));
-    expect(error).toBeInstanceOf(DeadlineExceededError);
+    const error = expectThrows(() => deadline.throwIfExpired("the upload"), DeadlineExceededError, "deadline.throwIfExpired('the upload')");
     const exceeded = error as DeadlineExceededError;
     expect(exceeded.what).toBe("the upload");
     expect(exceeded.timeoutMs).toBe(250);
@@ -175,24 +184,24 @@ describe("Deadline", () => {
     vi.useFakeTimers({ toFake: ["Date", "performance", "hrtime"] });
     const deadline = new Deadline(1_000, time.clock);
     vi.advanceTimersByTime(HOUR_MS);
-    expect(deadline.expired()).toBe(false);
+    expect(deadline.expired(), "expired() before the deadline must be false").toBe(false);
     expect(deadline.remainingMs()).toBeCloseTo(1_000, 9);
     time.advance(1_000n * MS);
-    expect(deadline.expired()).toBe(true);
+    expect(deadline.expired(), "expired() once its clock reached the deadline must be true").toBe(true);
   });
 
   it("the default clock ignores the wall clock being set forward a day", () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     const deadline = new Deadline(60_000);
     vi.setSystemTime(Date.now() + 24 * HOUR_MS);
-    expect(deadline.expired()).toBe(false);
+    expect(deadline.expired(), "expired() before the deadline must be false").toBe(false);
     const left = deadline.remainingMs();
-    expect(left > 0 && left <= 60_000).toBe(true);
+    expect(left > 0 && left <= 60_000, `remainingMs() was ${left} for a deadline a minute away after the wall clock moved a day ahead: measure on the monotonic clock`).toBe(true);
   });
 
   it("a zero timeout is expired at once; a timeout that is not a number >= 0 is a RangeError", () => {
     const time = manualClock(MS);
-    expect(new Deadline(0, time.clock).expired()).toBe(true);
+    expect(new Deadline(0, time.clock).expired(), "a deadline of 0 ms is already expired when made").toBe(true);
     for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => new Deadline(bad, time.clock)).toThrow(RangeError);
     }

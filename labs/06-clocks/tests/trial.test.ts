@@ -16,7 +16,7 @@ import {
   type TrialReport,
   type TrialStatus,
 } from "@impl/06-clocks/trial";
-import { impl, readAll, spawnTs, tempDir, waitForExit } from "../../../course/testkit";
+import { hasCommand, impl, readAll, spawnTs, tempDir, waitForExit } from "../../../course/testkit";
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -56,7 +56,11 @@ function stateFileIn(dir: string): string {
 
 /** The status, which must be a report (not corrupt-state). */
 function report(status: TrialStatus): TrialReport {
-  expect(status.verdict).not.toBe("corrupt-state");
+  expect(
+    status.verdict,
+    `trialStatus() called a state file that only trialStatus() wrote corrupt (${status.verdict === "corrupt-state" ? status.message : ""}): ` +
+      "what it saved last time must be valid when it reads it back",
+  ).not.toBe("corrupt-state");
   return status as TrialReport;
 }
 
@@ -67,6 +71,7 @@ function report(status: TrialStatus): TrialReport {
 // library that is, and then set LD_PRELOAD ourselves, so no faketime process
 // sits between the test and the program.
 function findLibfaketime(): string | undefined {
+  if (!hasCommand("faketime")) return undefined;
   const probe = spawnSync("faketime", ["-f", "+0", process.execPath, "-p", "process.env.LD_PRELOAD ?? ''"], {
     encoding: "utf8",
     timeout: 30_000,
@@ -168,6 +173,51 @@ describe("trialStatus", () => {
     expect(cheat.remainingMs).toBe(20 * DAY_MS);
   });
 
+  it("a run after a detected set-back is still flagged, within the same boot and after a reboot", () => {
+    const file = stateFileIn(tempDir("trial-"));
+    const machine = new Machine();
+    trialStatus(file, { clocks: machine.clocks });
+    machine.pass(10 * DAY_MS);
+    const trusted = machine.wall;
+    machine.setBack(30 * DAY_MS);
+    expect(report(trialStatus(file, { clocks: machine.clocks })).verdict).toBe("clock-set-back");
+
+    machine.pass(MINUTE_MS); // run again a minute later: the clock is still 30 days behind
+    const again = report(trialStatus(file, { clocks: machine.clocks }));
+    expect(
+      again.verdict,
+      "the second run with the clock still set back was let through: what the first run saved let the wrong clock in. " +
+        "Save the time you trust, never the clock you just caught being wrong",
+    ).toBe("clock-set-back");
+    expect(again.rollbackMs).toBe(30 * DAY_MS);
+    expect(again.trustedNowMs).toBe(trusted + MINUTE_MS);
+
+    machine.reboot(); // and after a reboot (new boot id: only the saved high-water mark remains)
+    const afterReboot = report(trialStatus(file, { clocks: machine.clocks }));
+    expect(afterReboot.verdict, "after a reboot, the clock still 30 days behind was let through").toBe("clock-set-back");
+    expect(afterReboot.trustedNowMs).toBe(trusted + MINUTE_MS);
+  });
+
+  it("saves the time it trusts, not the wall clock: a clock set back a little before every run is caught once the total passes the tolerance", () => {
+    const file = stateFileIn(tempDir("trial-"));
+    const machine = new Machine();
+    trialStatus(file, { clocks: machine.clocks });
+    const creep = 50_000; // less than the default tolerance of one minute, each time
+    const verdicts: string[] = [];
+    for (let run = 1; run <= 3; run++) {
+      machine.pass(MINUTE_MS);
+      machine.setBack(creep);
+      verdicts.push(report(trialStatus(file, { clocks: machine.clocks })).verdict);
+    }
+    expect(
+      verdicts,
+      "each run the wall clock was 50 s behind where the previous one left it: 50 s, then 100 s, then 150 s behind the truth. " +
+        "A detector that saves the wall clock forgets each step; trusted time (saved time + uptime since) adds them up",
+    ).toEqual(["active", "clock-set-back", "clock-set-back"]);
+    const last = report(trialStatus(file, { clocks: machine.clocks }));
+    expect(last.rollbackMs).toBe(3 * creep);
+  });
+
   it("does not compare uptimes from different boots", () => {
     const file = stateFileIn(tempDir("trial-"));
     const machine = new Machine();
@@ -248,23 +298,24 @@ describe("trialStatus", () => {
     const wall = systemTrialClocks.wallMs();
     const wallAfter = Date.now();
     // performance.now() is not the time of day: it counts from this process's start.
-    expect(wall >= wallBefore && wall <= wallAfter).toBe(true);
+    expect(wall >= wallBefore && wall <= wallAfter, `wallMs() gave ${wall}, outside [${wallBefore}, ${wallAfter}] from Date.now(): it must be the time of day`).toBe(true);
 
     const procUptimeMs = (): number => Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]) * 1000;
     const uptimeBefore = procUptimeMs();
     const uptime = systemTrialClocks.uptimeMs();
     const uptimeAfter = procUptimeMs();
     // /proc/uptime shows hundredths of a second, hence the 10 ms of slack.
-    expect(uptime >= uptimeBefore - 1 && uptime <= uptimeAfter + 10).toBe(true);
+    expect(uptime >= uptimeBefore - 1 && uptime <= uptimeAfter + 10, `uptimeMs() gave ${uptime}, outside [${uptimeBefore}, ${uptimeAfter}] read from /proc/uptime`).toBe(true);
 
     const bootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
     expect(systemTrialClocks.bootId()).toBe(bootId);
   });
 
+  // Not run where libfaketime is missing (Debian/Ubuntu: apt install faketime);
+  // the grader then leaves it out of the score. The tests above catch, with no
+  // tool, every bug this one catches.
   it.skipIf(libfaketime === undefined)(
-    libfaketime === undefined
-      ? "SKIPPED: the real libfaketime run needs the `faketime` command (Debian/Ubuntu: apt install faketime)"
-      : "flags a real program whose wall clock libfaketime set back 30 days (monotonic faked or not)",
+    "flags a real program whose wall clock libfaketime set back 30 days, monotonic faked or not (needs faketime)",
     async () => {
       const file = stateFileIn(tempDir("trial-"));
       const before = Date.now();
@@ -273,7 +324,7 @@ describe("trialStatus", () => {
       expect(first.status).toMatchObject({ verdict: "active", firstRun: true });
       expect(first.code).toBe(0);
       // The trial starts at the time of day, not at a process-relative reading.
-      expect(first.status.startedMs >= before && first.status.startedMs <= after).toBe(true);
+      expect(first.status.startedMs >= before && first.status.startedMs <= after, "the trial must start at the time of day of the first run").toBe(true);
 
       // Wall clock 30 days back; CLOCK_MONOTONIC left alone.
       const wallOnly = await runTrialCli(file, { offset: "-30d", fakeMonotonic: false });
@@ -301,7 +352,7 @@ describe("trialState", () => {
   it("a missing state file starts a trial and is created, folders included", () => {
     const file = path.join(tempDir("trial-"), "app", "state", "trial.json");
     const machine = new Machine();
-    expect(report(trialStatus(file, { clocks: machine.clocks })).firstRun).toBe(true);
+    expect(report(trialStatus(file, { clocks: machine.clocks })).firstRun, "with no state file, this is the first run").toBe(true);
     const saved: unknown = JSON.parse(readFileSync(file, "utf8"));
     expect(saved).toMatchObject({
       version: 1,
@@ -345,9 +396,9 @@ describe("trialState", () => {
     const status = trialStatus(file, { clocks: new Machine().clocks });
     expect(status.verdict).toBe("corrupt-state");
     expect(status.message).toContain(file);
-    expect(statSync(file).isDirectory()).toBe(true);
+    expect(statSync(file).isDirectory(), "the folder in the state file's place must be left alone").toBe(true);
     rmSync(file, { recursive: true });
-    expect(report(trialStatus(file, { clocks: new Machine().clocks })).firstRun).toBe(true);
+    expect(report(trialStatus(file, { clocks: new Machine().clocks })).firstRun, "once the bad state is removed, a new trial starts").toBe(true);
   });
 
   it("saves by writing a new file and renaming it over the old one, leaving no temporary files", () => {
@@ -359,7 +410,11 @@ describe("trialState", () => {
     machine.pass(DAY_MS);
     trialStatus(file, { clocks: machine.clocks });
     // Written in place, the file would keep its inode; a rename gives it a new one.
-    expect(statSync(file).ino).not.toBe(firstInode);
+    expect(
+      statSync(file).ino === firstInode,
+      "the state file was rewritten in place (same inode): a crash halfway leaves it half-written. " +
+        "Write the new state to another file in the same folder and rename it over the old one",
+    ).toBe(false);
     const saved: unknown = JSON.parse(readFileSync(file, "utf8"));
     expect(saved).toMatchObject({ trustedMs: T0 + DAY_MS, uptimeMs: machine.uptime });
     expect(readdirSync(dir)).toEqual(["trial.json"]);

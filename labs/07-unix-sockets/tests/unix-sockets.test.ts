@@ -8,7 +8,7 @@ import { request, RequestTimeoutError } from "@impl/07-unix-sockets/client";
 import { encodeFrame, FrameDecoder, FrameTooLargeError } from "@impl/07-unix-sockets/frames";
 import { AddressInUseError, listenUnix, MAX_SOCKET_PATH_BYTES, NotASocketError, SocketPathTooLongError } from "@impl/07-unix-sockets/listen";
 import { serveFrames } from "@impl/07-unix-sockets/server";
-import { readLine, rejectionOf, spawnTracked, tempDir, thrownBy, waitFor, waitForExit, withTimeout } from "../../../course/testkit";
+import { expectRejects, expectThrows, readLine, rejectionOf, spawnTracked, tempDir, waitFor, waitForExit, withTimeout } from "../../../course/testkit";
 
 // ---------------------------------------------------------------- test utilities
 
@@ -167,8 +167,7 @@ describe("listenUnix", () => {
     let liveAccepted = 0;
     await plainServer(socketPath, (socket) => { liveAccepted += 1; socket.end(); });
     const inode = lstatSync(socketPath).ino;
-    const err = await rejectionOf(async () => track(await listenUnix(socketPath, (socket) => socket.end())));
-    expect(err, "listenUnix should reject while another server listens on the path").toBeInstanceOf(AddressInUseError);
+    const err = await expectRejects(async () => track(await listenUnix(socketPath, (socket) => socket.end())), AddressInUseError, "listenUnix() on the path of a live server");
     expect((err as AddressInUseError).path).toBe(socketPath);
     expect(lstatSync(socketPath).ino, "the live server's socket file must not be replaced (was it unlinked?)").toBe(inode);
     liveAccepted = 0;
@@ -179,8 +178,7 @@ describe("listenUnix", () => {
   it("refuses to delete a file that is not a socket", async () => {
     const filePath = path.join(socketDir(), "s");
     writeFileSync(filePath, "precious data\n");
-    const err = await rejectionOf(async () => track(await listenUnix(filePath, (socket) => socket.end())));
-    expect(err).toBeInstanceOf(NotASocketError);
+    const err = await expectRejects(async () => track(await listenUnix(filePath, (socket) => socket.end())), NotASocketError, "listenUnix() on the path of a regular file");
     expect((err as NotASocketError).path).toBe(filePath);
     expect(readFileSync(filePath, "utf8"), "the regular file must be left alone").toBe("precious data\n");
   });
@@ -191,22 +189,21 @@ describe("listenUnix", () => {
     expect(MAX_SOCKET_PATH_BYTES).toBe(107);
     const tooLong = fill(108);
     expect(Buffer.byteLength(tooLong)).toBe(108);
-    const err = await rejectionOf(async () => track(await listenUnix(tooLong, (socket) => socket.end())));
-    expect(err).toBeInstanceOf(SocketPathTooLongError);
+    const err = await expectRejects(async () => track(await listenUnix(tooLong, (socket) => socket.end())), SocketPathTooLongError, "listenUnix() on a path of 108 bytes");
     expect((err as SocketPathTooLongError).bytes).toBe(108);
     expect((err as Error).message).toMatch(/107/);
     expect(existsSync(tooLong.slice(0, 107)), "no truncated socket file may be created").toBe(false);
 
     const longest = fill(107);
     track(await listenUnix(longest, (socket) => socket.end()));
-    expect(lstatSync(longest).isSocket()).toBe(true);
+    expect(lstatSync(longest).isSocket(), "a path of exactly 107 bytes fits: listenUnix must accept it").toBe(true);
     await connectTo(longest);
   });
 
   it("close() removes the socket file", async () => {
     const socketPath = path.join(socketDir(), "s");
     const server = await listenUnix(socketPath, (socket) => socket.end(), { mode: 0o600 });
-    expect(existsSync(socketPath)).toBe(true);
+    expect(existsSync(socketPath), "listening creates the socket file").toBe(true);
     await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
     expect(existsSync(socketPath), "the socket file must be gone after close()").toBe(false);
     // Nothing left behind in the directory either (a private temp directory, say).
@@ -244,7 +241,7 @@ describe("frames", () => {
       got.push(...frames);
     }
     expect(got.length).toBe(1);
-    expect(got[0]!.equals(payload)).toBe(true);
+    expect(got[0]!.equals(payload), "the decoded payload differs from the one encoded").toBe(true);
   });
 
   it("keeps a header split across chunks until the rest arrives", () => {
@@ -269,12 +266,11 @@ describe("frames", () => {
     expect(decoder.push(frame(Buffer.alloc(1024))).length, "a frame of exactly the maximum is fine").toBe(1);
     const header = Buffer.alloc(4);
     header.writeUInt32BE(1025);
-    const err = thrownBy(() => decoder.push(header));
-    expect(err, "a header announcing 1025 bytes must throw at once, before any body arrives").toBeInstanceOf(FrameTooLargeError);
+    const err = expectThrows(() => decoder.push(header), FrameTooLargeError, "decoder.push() of a header announcing 1025 bytes (maxFrame 1024: it must throw at once, before any body arrives)");
     expect((err as FrameTooLargeError).length).toBe(1025);
     expect((err as FrameTooLargeError).maxFrame).toBe(1024);
-    expect(thrownBy(() => new FrameDecoder(1024).push(Buffer.from([0xff, 0xff, 0xff, 0xff])))).toBeInstanceOf(FrameTooLargeError);
-    expect(thrownBy(() => encodeFrame(Buffer.alloc(2000), 1024))).toBeInstanceOf(FrameTooLargeError);
+    expectThrows(() => new FrameDecoder(1024).push(Buffer.from([0xff, 0xff, 0xff, 0xff])), FrameTooLargeError, "new FrameDecoder(1024).push(Buffer.from([0xff, 0xff, 0xff, 0xff]))");
+    expectThrows(() => encodeFrame(Buffer.alloc(2000), 1024), FrameTooLargeError, "encodeFrame(Buffer.alloc(2000), 1024)");
   });
 });
 
@@ -301,6 +297,24 @@ describe("serveFrames", () => {
     }
     expect(await reply).toEqual(["echo:SLOW"]);
     expect(lstatSync(socketPath).mode & 0o777, "serveFrames listens through listenUnix (mode 0600 by default)").toBe(0o600);
+  });
+
+  it("answers pipelined requests in the order they came, even when an earlier one takes longer", async () => {
+    const socketPath = path.join(socketDir(), "s");
+    // "slow" finishes only after the event loop has turned a few times; "fast"
+    // at once. The client cannot tell replies apart but by their order.
+    const handler = async (request: Buffer): Promise<Buffer> => {
+      if (request.toString() === "slow") for (let turn = 0; turn < 20; turn++) await nextTurn();
+      return shout(request);
+    };
+    track(await serveFrames(socketPath, handler));
+    const client = await connectTo(socketPath);
+    const replies = readFrames(client, 3, "three replies to three pipelined requests");
+    client.write(Buffer.concat([frame("slow"), frame("fast"), frame("last")]));
+    expect(
+      await replies,
+      "replies must go out in request order: a client matches each reply to its request by position",
+    ).toEqual(["echo:SLOW", "echo:FAST", "echo:LAST"]);
   });
 
   it("drops a client that sends an oversized frame and keeps serving the others", async () => {
@@ -335,7 +349,7 @@ describe("request", () => {
       }, () => undefined);
     });
     const reply = await request(socketPath, Buffer.from("ping"), { timeoutMs: 10_000 });
-    expect(Buffer.isBuffer(reply)).toBe(true);
+    expect(Buffer.isBuffer(reply), "request() must resolve with a Buffer").toBe(true);
     expect(reply.toString()).toBe("re:ping");
   });
 
@@ -343,8 +357,7 @@ describe("request", () => {
     const socketPath = path.join(socketDir(), "s");
     const serverSide: net.Socket[] = [];
     await plainServer(socketPath, (socket) => { serverSide.push(socket); });
-    const err = await rejectionOf(() => request(socketPath, Buffer.from("anyone?"), { timeoutMs: 300 }));
-    expect(err).toBeInstanceOf(RequestTimeoutError);
+    const err = await expectRejects(() => request(socketPath, Buffer.from("anyone?"), { timeoutMs: 300 }), RequestTimeoutError, "request() to a server that never replies, with timeoutMs 300");
     expect((err as RequestTimeoutError).timeoutMs).toBe(300);
     const conn = await waitFor("the server to see the connection", () => serverSide[0]);
     await withTimeout("the client to close the timed-out connection", new Promise<void>((resolve) => {
@@ -357,14 +370,12 @@ describe("request", () => {
 
   it("rejects with a clear error when there is no server, or it closes without replying", async () => {
     const dir = socketDir();
-    const missing = await rejectionOf(() => request(path.join(dir, "none"), Buffer.from("x"), { timeoutMs: 10_000 }));
-    expect(missing).toBeInstanceOf(Error);
+    const missing = await expectRejects(() => request(path.join(dir, "none"), Buffer.from("x"), { timeoutMs: 10_000 }), Error, "request() to a path where no server listens");
     expect((missing as Error).message).toMatch(/ENOENT/);
 
     const socketPath = path.join(dir, "s");
     await plainServer(socketPath, (socket) => socket.end());
-    const hungUp = await rejectionOf(() => request(socketPath, Buffer.from("x"), { timeoutMs: 10_000 }));
-    expect(hungUp).toBeInstanceOf(Error);
+    const hungUp = await expectRejects(() => request(socketPath, Buffer.from("x"), { timeoutMs: 10_000 }), Error, "request() to a server that closes the connection without replying");
     expect(hungUp).not.toBeInstanceOf(RequestTimeoutError);
     expect((hungUp as Error).message).toMatch(/closed/);
   });

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import type { Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import { encodeFrame, FrameDecoder, ProcessQueueReader, ProcessQueueWriter } from "@impl/10-queues/process-queue";
-import { impl, rejectionOf, spawnTs, waitForExit, withTimeout } from "../../../course/testkit";
+import { expectRejects, impl, spawnTs, waitForExit, withTimeout } from "../../../course/testkit";
 
 const putAndExit = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "put-and-exit.ts");
 const queueModule = impl("10-queues/process-queue.ts");
@@ -50,8 +50,7 @@ describe("processQueue", () => {
     const reader = new ProcessQueueReader(pipe);
     const frame = encodeFrame("cut short");
     pipe.end(frame.subarray(0, frame.length - 2));
-    const error = await rejectionOf(() => withTimeout("get() to settle", reader.get()));
-    expect(error).toBeInstanceOf(Error);
+    const error = await expectRejects(() => withTimeout("get() to settle", reader.get()), Error, "get() on a stream that ends in the middle of a frame");
     expect(String(error)).toMatch(/frame/);
   });
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
 import { QueueClosedError, QueueTimeoutError, SharedQueue } from "@impl/10-queues/shared-queue";
-import { impl, rejectionOf, thrownBy, waitFor, withTimeout } from "../../../course/testkit";
+import { expectRejects, expectThrows, impl, waitFor, withTimeout } from "../../../course/testkit";
 
 const queueModule = impl("10-queues/shared-queue.ts");
 const queueWorker = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "queue-worker.ts");
@@ -79,6 +79,12 @@ function sleepsInFutex(tid: number): boolean {
   return Number(readFileSync(`/proc/self/task/${tid}/syscall`, "utf8").split(" ")[0]) === futex;
 }
 
+/** How many times thread `tid` of this process went to sleep and was woken (voluntary context switches). */
+function wakeUps(tid: number): number {
+  const status = readFileSync(`/proc/self/task/${tid}/status`, "utf8");
+  return Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1]);
+}
+
 /** CPU time (user + system, all threads of this process) in ms. */
 function cpuMs(): number {
   const usage = process.cpuUsage();
@@ -115,17 +121,15 @@ describe("sharedQueue", () => {
 
   it("refuses a message bigger than a slot", () => {
     const queue = SharedQueue.create(2, 4);
-    expect(thrownBy(() => queue.put(new Uint8Array(5)))).toBeInstanceOf(RangeError);
+    expectThrows(() => queue.put(new Uint8Array(5)), RangeError, "queue.put(new Uint8Array(5))");
   });
 
   it("times out: get() on an empty queue, put() on a full one", () => {
     const queue = SharedQueue.create(1, 4);
-    const empty = thrownBy(() => queue.get(50));
-    expect(empty).toBeInstanceOf(QueueTimeoutError);
+    const empty = expectThrows(() => queue.get(50), QueueTimeoutError, "queue.get(50)");
     expect((empty as QueueTimeoutError).operation).toBe("get");
     queue.put(bytesOf("one"));
-    const full = thrownBy(() => queue.put(bytesOf("two"), 50));
-    expect(full).toBeInstanceOf(QueueTimeoutError);
+    const full = expectThrows(() => queue.put(bytesOf("two"), 50), QueueTimeoutError, "queue.put(bytesOf('two'), 50)");
     expect((full as QueueTimeoutError).operation).toBe("put");
     expect(text(queue.get(50))).toBe("one");
   });
@@ -134,7 +138,7 @@ describe("sharedQueue", () => {
     const queue = SharedQueue.create(4, 4);
     queue.put(bytesOf("last"));
     queue.close();
-    expect(thrownBy(() => queue.put(bytesOf("late")))).toBeInstanceOf(QueueClosedError);
+    expectThrows(() => queue.put(bytesOf("late")), QueueClosedError, "queue.put(bytesOf('late'))");
     expect(text(queue.get())).toBe("last");
     expect(queue.get()).toBeNull();
     expect(queue.get(10)).toBeNull();
@@ -148,8 +152,7 @@ describe("sharedQueue", () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     queue.put(bytesOf("late"));
     expect(text(await withTimeout("getAsync() to see the message", pending))).toBe("late");
-    const error = await rejectionOf(() => queue.getAsync(30));
-    expect(error).toBeInstanceOf(QueueTimeoutError);
+    const error = await expectRejects(() => queue.getAsync(30), QueueTimeoutError, "queue.getAsync(30)");
   });
 });
 
@@ -198,6 +201,30 @@ describe("sharedQueueThreads", () => {
     expect(await withTimeout("the blocked get() to wake up after close()", answer)).toBe("null");
   });
 
+  it("a worker blocked in get() sleeps until put() or close() wakes it: it never wakes up to poll", async () => {
+    const queue = SharedQueue.create(2, 4);
+    const getter = startQueueWorker(queue, "getter");
+    const tid = await withTimeout("the getter to start", nextMessage<number>(getter));
+    const answer = nextMessage<string>(getter);
+    let answered = false;
+    answer.then(() => (answered = true), () => (answered = true));
+    await waitFor(`the getter thread (TID ${tid}) to sleep in futex()`, () => answered || sleepsInFutex(tid));
+    expect(answered, "get() on an empty queue with no timeout returned instead of waiting").toBe(false);
+    // Watch it for half a second of an empty queue: a sleeper is never woken;
+    // a poller (a timed Atomics.wait, or a sleep, in a loop) wakes each round.
+    const before = wakeUps(tid);
+    const watchedFrom = performance.now();
+    await waitFor("half a second of watching the sleeping getter", () => performance.now() - watchedFrom >= 500, { intervalMs: 50 });
+    const woke = wakeUps(tid) - before;
+    expect(
+      woke,
+      `the getter thread woke ${woke} times in 0.5 s while the queue stayed empty: a blocked get() must sleep in ` +
+        "Atomics.wait with no timeout (or the caller's) until put() or close() notifies it, not wake up to look again",
+    ).toBeLessThanOrEqual(2);
+    queue.close();
+    expect(await withTimeout("the blocked get() to wake up after close()", answer)).toBe("null");
+  });
+
   it("close() wakes a worker blocked in put() on a full queue: it throws QueueClosedError", async () => {
     const queue = SharedQueue.create(1, 4);
     queue.put(bytesOf("full"));
@@ -225,7 +252,7 @@ describe("sharedQueueThreads", () => {
     const queue = SharedQueue.create(2, 4);
     const cpuBefore = cpuMs();
     const wallBefore = performance.now();
-    expect(thrownBy(() => queue.get(1500))).toBeInstanceOf(QueueTimeoutError);
+    expectThrows(() => queue.get(1500), QueueTimeoutError, "queue.get(1500)");
     const wall = performance.now() - wallBefore;
     const cpu = cpuMs() - cpuBefore;
     // A spinning get() burns ~100% of a core for the whole wait; a sleeping one next to nothing.
@@ -236,7 +263,7 @@ describe("sharedQueueThreads", () => {
     const queue = SharedQueue.create(2, 4);
     const cpuBefore = cpuMs();
     const wallBefore = performance.now();
-    expect(await rejectionOf(() => queue.getAsync(1500))).toBeInstanceOf(QueueTimeoutError);
+    await expectRejects(() => queue.getAsync(1500), QueueTimeoutError, "queue.getAsync(1500)");
     const wall = performance.now() - wallBefore;
     const cpu = cpuMs() - cpuBefore;
     expect(cpu, `getAsync() used ${cpu.toFixed(0)} ms of CPU in ${wall.toFixed(0)} ms: is it polling instead of Atomics.waitAsync?`).toBeLessThan(wall * 0.4);
