@@ -22,7 +22,7 @@ export const chapter: Chapter = {
       },
       {
         id: "collector",
-        title: "The collector: non-blocking open, its own write end, net.Socket reads, records split at newlines, FIFO removed on close",
+        title: "The collector: never freezes the event loop, survives writers coming and going, splits records at newlines, removes the FIFO on close",
         short: "The collector",
         points: 6,
         hints: [
@@ -33,7 +33,7 @@ export const chapter: Chapter = {
       },
       {
         id: "writer",
-        title: "The writer: O_NONBLOCK open, \"collector not running\", atomic records, EAGAIN waits",
+        title: "The writer: never hangs without a collector (\"collector not running\"), writes each record atomically, waits out a full FIFO",
         short: "The writer",
         points: 5,
         hints: [
