@@ -3,23 +3,12 @@
 // no `import.meta`, no top-level `await`, nothing newer than TS 5.0 (npm test checks).
 // Import it as "./course/notebook-kit/index": tslab does not resolve a folder to its index.ts.
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
-import { accessSync, constants, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
 /** Is `name` an executable on PATH? Optional tools (python3, strace, faketime) may be missing. */
-export function hasCommand(name: string): boolean {
-  for (const dir of (process.env.PATH ?? "").split(":")) {
-    if (dir === "") continue;
-    try {
-      accessSync(path.join(dir, name), constants.X_OK);
-      return true;
-    } catch {
-      // not in this folder
-    }
-  }
-  return false;
-}
+export { hasCommand } from "../foundation/tools";
 
 /** Are we root? Root bypasses the permission checks some cells want to show. */
 export function isRoot(): boolean {
