@@ -19,7 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { isRunning } from "../foundation/proc";
-import { becomeSubreaper } from "../foundation/subreaper";
+import { becomeSubreaper, reapOrphans } from "../foundation/subreaper";
 import { courseRoot, type Impl } from "../impl";
 import { labDir, type Chapter } from "../manifest";
 import { tsNodeArgs } from "../testkit/processes";
@@ -321,6 +321,10 @@ export async function runLab(chapter: Chapter, options: RunLabOptions): Promise<
     const trace = readTrace(traceFile(traceDir), courseRoot);
     const diedSuddenly = exit.stopped || exit.cancelled ? [] : diedInTest(traceDir, trace);
     await releaseGuard(exit.guard);
+    // Processes of the run that ended by themselves after the guard had gone (vitest, its esbuild)
+    // came to this subreaper as orphans: reap them, or they stay zombies until the grader exits.
+    // The guard was Node's own child: libuv has reaped it, and it must never be stolen from libuv.
+    reapOrphans((pid) => pid === exit.guard.pid);
     const results = parseResults(exit.results.text(), courseRoot);
     // The trace says which test started and ended where; its results never count (see events.ts).
     const traced: GradeEvent[] = trace.flatMap((event): GradeEvent[] => {
