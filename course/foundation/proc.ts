@@ -3,28 +3,64 @@ import { readdirSync, readFileSync } from "node:fs";
 
 export interface ProcessEntry {
   pid: number;
+  /** The name the kernel keeps (15 bytes at most), between the parentheses. */
+  comm: string;
   ppid: number;
   pgid: number;
+  /** The session id: the pid of the session's leader. */
+  session: number;
+  /** The controlling terminal's device number; 0 when the process has none. */
+  ttyNr: number;
+  /** CPU time spent in user and in kernel mode, in clock ticks (1/100 s). */
+  utimeTicks: number;
+  stimeTicks: number;
+  /** How many threads (tasks) the process has. */
+  threads: number;
   /** One letter from /proc/<pid>/stat: R, S, D, T, Z... */
   state: string;
   /** Field 22, starttime: when it started, in clock ticks (1/100 s) since boot. With the pid, it names one process for good. */
   startTicks: number;
 }
 
-/** The fields of one /proc/<pid>/stat line that the machinery needs; undefined when it is not one. */
+/**
+ * The fields of one /proc/<pid>/stat (or /proc/<pid>/task/<tid>/stat) line that the course needs;
+ * undefined when it is not one. See proc(5) for the numbering.
+ */
 export function parseStatLine(pid: number, stat: string): ProcessEntry | undefined {
-  // comm may hold spaces and ")": the fields we need start after the last ")".
+  // comm may hold spaces and ")": the numbered fields start after the last ")".
+  const open = stat.indexOf("(");
   const close = stat.lastIndexOf(")");
-  if (close < 0) return undefined;
+  if (open < 0 || close < open) return undefined;
   const rest = stat.slice(close + 2).split(" ");
-  const [state = "?", ppid, pgid] = rest;
-  return { pid, ppid: Number(ppid), pgid: Number(pgid), state, startTicks: Number(rest[19]) };
+  const field = (index: number): number => Number(rest[index]);
+  return {
+    pid,
+    comm: stat.slice(open + 1, close),
+    state: rest[0] ?? "?",
+    ppid: field(1),
+    pgid: field(2),
+    session: field(3),
+    ttyNr: field(4),
+    utimeTicks: field(11),
+    stimeTicks: field(12),
+    threads: field(17),
+    startTicks: field(19),
+  };
 }
 
 /** One process's entry, or undefined when it is gone. */
 export function processEntry(pid: number): ProcessEntry | undefined {
+  return readStat(pid, `/proc/${pid}/stat`);
+}
+
+/** One thread's entry (pid is the thread id), or undefined when it is gone. */
+export function threadEntry(pid: number, tid: number): ProcessEntry | undefined {
+  return readStat(tid, `/proc/${pid}/task/${tid}/stat`);
+}
+
+function readStat(id: number, file: string): ProcessEntry | undefined {
   try {
-    return parseStatLine(pid, readFileSync(`/proc/${pid}/stat`, "utf8"));
+    return parseStatLine(id, readFileSync(file, "utf8"));
   } catch {
     return undefined;
   }

@@ -4,3 +4,6 @@ export { tempDir } from "./tmp";
 export { hasCommand } from "./tools";
 export { expectRejects, expectThrows, readAll, readLine, rejectionOf, thrownBy, waitFor, waitForExit, withTimeout, WaitTimeout, DEFAULT_WAIT_MS } from "./wait";
 export type { ExitStatus } from "./wait";
+// The process table as /proc shows it (one parser for the whole course: course/foundation/proc.ts).
+export { childrenOf, descendantsOf, isRunning, parseStatLine, processEntry, processTable, threadEntry } from "../foundation/proc";
+export type { ProcessEntry } from "../foundation/proc";
