@@ -119,9 +119,9 @@ function describeExport(checker: ts.TypeChecker, symbol: ts.Symbol): string {
   return parts.join(" & ");
 }
 
-/** Starter and solution must export the same names with the same types. */
-export function exportMismatches(): string[] {
-  const pairs = chapters.flatMap((c) =>
+/** Starter and solution must export the same names with the same types (of every chapter, or of `selected`). */
+export function exportMismatches(selected: readonly Chapter[] = chapters): string[] {
+  const pairs = selected.flatMap((c) =>
     c.lab.files.map((f) => ({
       starter: path.join(courseRoot, "labs", labDir(c), f),
       solution: path.join(courseRoot, "solutions", labDir(c), f),
@@ -160,7 +160,7 @@ export function exportMismatches(): string[] {
   return problems;
 }
 
-/** All static problems, each a line that says what is wrong and where. */
-export function staticProblems(): string[] {
-  return [...chapters.flatMap((c) => [...checkNotebook(c), ...checkLab(c)]), ...strayNotebooks()];
+/** All static problems (of every chapter, or of `selected`), each a line that says what is wrong and where. */
+export function staticProblems(selected: readonly Chapter[] = chapters): string[] {
+  return [...selected.flatMap((c) => [...checkNotebook(c), ...checkLab(c)]), ...strayNotebooks()];
 }

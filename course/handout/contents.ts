@@ -9,7 +9,7 @@ export const LEFT_OUT: readonly { path: string; why: string }[] = [
   { path: ".ci/", why: "the maintainers' continuous integration" },
   { path: "course/kernel/conformance/", why: "Jupyter's kernel conformance suite, run by CI" },
   { path: "course/AUTHORING.md", why: "the maintainers' guide" },
-  { path: "course/cli/check.ts", why: "npm test, the maintainers' proof (it needs solutions/)" },
+  { path: "course/cli/test.ts", why: "npm test, the maintainers' proof (it needs solutions/)" },
   { path: "course/cli/bench.ts", why: "npm run bench" },
   { path: "course/cli/freeze.ts", why: "npm run course:freeze, for authors" },
   { path: "course/cli/readme.ts", why: "npm run course:readme, for authors" },

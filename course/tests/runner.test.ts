@@ -290,7 +290,7 @@ describe("npm run notebooks", () => {
     const notebooks = await notebooksCli(["--bogus"]);
     expect(notebooks.status).toBe(2);
     expect(notebooks.output).toMatch(/unknown option "--bogus"\nusage: npm run notebooks/);
-    const check = await notebooksCli(["--no-notebook"], path.join(courseRoot, "course", "cli", "check.ts"));
+    const check = await notebooksCli(["--no-notebook"], path.join(courseRoot, "course", "cli", "test.ts"));
     expect(check.status).toBe(2);
     expect(check.output).toMatch(/unknown option "--no-notebook"\nusage: npm test/);
   });

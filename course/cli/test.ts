@@ -1,4 +1,5 @@
-// npm test: the maintainers' proof that the course is sound.
+// npm test [-- <chapter>...] [--no-notebooks] [--no-machinery] [--dry-run]:
+// the maintainers' proof that the course is sound.
 //   1. type-check: the project's TypeScript (strict), and tslab's TypeScript 5.0
 //      over everything notebooks can import;
 //   2. integrity: manifest, notebooks, starters, hints, exports, snapshot;
@@ -9,7 +10,10 @@
 //      the untouched starters, with python3, strace and faketime unreachable (a learner's fresh
 //      copy on a bare machine), and with the solutions in labs/ (every lab cell shows the
 //      finished behaviour: no NOT_YET marker).
-// Flags: --no-notebooks, --no-machinery (quicker local runs; CI runs all).
+// Flags: --no-notebooks, --no-machinery (quicker local runs; CI runs all). Naming chapters
+// (`npm test -- 03`) checks only those: steps 1-4 and 6 for their files (the project-wide
+// tsc and the global checks stay, they are quick), without 5 (the machinery is no chapter's).
+// --dry-run prints the steps it would run, and runs none.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -18,11 +22,11 @@ import path from "node:path";
 import { solutionReferences } from "../check/model-answers";
 import { exportMismatches, staticProblems, testFiles } from "../check/integrity";
 import { readmeProblems } from "../check/readme";
-import { projectTypeErrors, tslabTypeErrors } from "../check/typecheck";
+import { notebookImportable, projectTypeErrors, tslabTypeErrors } from "../check/typecheck";
 import { runLab, type LabRun } from "../grader/run-lab";
 import { snapshotProblems } from "../grader/snapshot";
 import { courseRoot, type Impl } from "../impl";
-import { chapters, labDir, notebookPath, type Chapter } from "../manifest";
+import { chapters, findChapter, labDir, type Chapter } from "../manifest";
 import { HIDE_TOOLS_VARIABLE } from "../runner/hide-tools";
 
 interface CheckResult {
@@ -32,7 +36,25 @@ interface CheckResult {
 
 const results: CheckResult[] = [];
 
+/** What this run does: which chapters, which steps. */
+interface Options {
+  /** The chapters named on the command line; every chapter when none is. */
+  selected: Chapter[];
+  /** True when chapters were named: only their parts are checked. */
+  someChapters: boolean;
+  notebooks: boolean;
+  machinery: boolean;
+  /** Print the steps, run none. */
+  dryRun: boolean;
+}
+
+let options: Options;
+
 async function check(name: string, run: () => string[] | Promise<string[]>): Promise<void> {
+  if (options.dryRun) {
+    console.log(`  ${name}`);
+    return;
+  }
   const started = performance.now();
   process.stdout.write(`… ${name}\n`);
   let problems: string[];
@@ -74,7 +96,7 @@ function labProblems(chapter: Chapter, run: LabRun, expected: "pass" | "fail"): 
 
 async function labsCheck(impl: Impl, expected: "pass" | "fail"): Promise<string[]> {
   const problems: string[] = [];
-  for (const chapter of chapters) {
+  for (const chapter of options.selected) {
     const run = await runLab(chapter, { impl });
     const counts = `${run.outcomes.filter((o) => o.state === expected).length}/${run.outcomes.length}`;
     const skipped = run.outcomes.filter((o) => o.state === "skip");
@@ -111,12 +133,13 @@ interface Pass {
   label: string;
 }
 
-/** Run `npm run notebooks -- --impl <impl>` as a child (each pass is its own runner and subreaper). */
+/** Run `npm run notebooks -- [<chapters>] --impl <impl>` as a child (each pass is its own runner and subreaper). */
 function notebooksPass({ impl, env }: Pass): Promise<{ code: number | null; output: string }> {
   const tsx = createRequire(import.meta.url).resolve("tsx/cli");
   const cli = path.join(courseRoot, "course", "cli", "notebooks.ts");
+  const names = options.someChapters ? options.selected.map(labDir) : [];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [tsx, cli, "--impl", impl], {
+    const child = spawn(process.execPath, [tsx, cli, ...names, "--impl", impl], {
       cwd: courseRoot,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -145,37 +168,81 @@ async function notebooksCheck(): Promise<string[]> {
   return problems;
 }
 
-const FLAGS = ["--no-notebooks", "--no-machinery"];
-const USAGE = `usage: npm test [-- --no-notebooks] [-- --no-machinery]
-  --no-notebooks  skip running every notebook (against the starters and the solutions)
-  --no-machinery  skip the machinery tests (kernel, runner, grader)`;
+const FLAGS = ["--no-notebooks", "--no-machinery", "--dry-run", "--help"];
+const USAGE = `usage: npm test [-- <chapter>...] [--no-notebooks] [--no-machinery] [--dry-run]
+  <chapter>       check only these chapters ("03", "03-pipes" or "pipes"): type checks, integrity,
+                  lab (solution passes, starter fails) and notebook; the machinery tests are skipped
+  --no-notebooks  skip running the notebooks (against the starters and the solutions)
+  --no-machinery  skip the machinery tests (kernel, runner, grader)
+  --dry-run       print the steps this run would take, and run none
+  --help          this text`;
 
-async function main(): Promise<void> {
-  const args = new Set(process.argv.slice(2));
-  if (args.has("--help") || args.has("-h")) {
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): Options {
+  const flags = new Set<string>();
+  const selected: Chapter[] = [];
+  for (const arg of argv) {
+    if (arg.startsWith("-")) {
+      if (arg === "-h") flags.add("--help");
+      else if (FLAGS.includes(arg)) flags.add(arg);
+      else throw new UsageError(`unknown option "${arg}"`);
+      continue;
+    }
+    try {
+      const chapter = findChapter(arg);
+      if (!selected.includes(chapter)) selected.push(chapter);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  if (flags.has("--help")) {
     console.log(USAGE);
     process.exit(0);
   }
-  const unknown = [...args].filter((arg) => !FLAGS.includes(arg));
-  if (unknown.length > 0) {
-    console.error(`unknown option${unknown.length > 1 ? "s" : ""} ${unknown.map((a) => `"${a}"`).join(", ")}\n${USAGE}`);
+  const someChapters = selected.length > 0;
+  return {
+    selected: someChapters ? selected : chapters,
+    someChapters,
+    notebooks: !flags.has("--no-notebooks"),
+    machinery: !flags.has("--no-machinery") && !someChapters,
+    dryRun: flags.has("--dry-run"),
+  };
+}
+
+/** What tslab compiles for these chapters: their labs and solutions, and the notebook kit. */
+function notebookImportableOf(selected: Chapter[]): string[] {
+  const dirs = [...selected.flatMap((c) => [`labs/${labDir(c)}/`, `solutions/${labDir(c)}/`]), "course/notebook-kit/"];
+  return notebookImportable().filter((file) => dirs.some((dir) => path.relative(courseRoot, file).startsWith(dir)));
+}
+
+async function main(): Promise<void> {
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`${err.message}\n${USAGE}`);
     process.exit(2);
   }
+  const { selected, someChapters } = options;
+  const which = someChapters ? `chapter${selected.length > 1 ? "s" : ""} ${selected.map(labDir).join(", ")}` : `all ${chapters.length} chapters`;
+  console.log(options.dryRun ? `npm test would check ${which}, in these steps:` : `npm test: ${which}`);
   await check("type-check (project TypeScript, strict)", projectTypeErrors);
-  await check("type-check (tslab's TypeScript 5.0, what notebooks import)", () => tslabTypeErrors());
-  await check("integrity: manifest, notebooks, starters, hints", staticProblems);
-  await check("integrity: starters export what solutions export", exportMismatches);
+  await check("type-check (tslab's TypeScript 5.0, what notebooks import)", () => tslabTypeErrors(someChapters ? notebookImportableOf(selected) : undefined));
+  await check("integrity: manifest, notebooks, starters, hints", () => staticProblems(selected));
+  await check("integrity: starters export what solutions export", () => exportMismatches(selected));
   await check("integrity: notebooks and labs never refer to solutions/", () => solutionReferences(courseRoot));
   await check("integrity: README chapter table matches the manifest", readmeProblems);
   await check("integrity: lab snapshot up to date (npm run course:freeze)", snapshotProblems);
-  await check("solutions pass every test", () => labsCheck("solutions", "pass"));
-  await check("untouched starters fail every test", () => labsCheck("labs", "fail"));
-  if (!args.has("--no-machinery")) await check("machinery tests (kernel, runner, grader)", machineryTests);
-  if (!args.has("--no-notebooks")) await check("notebooks run with no error, against the starters and the solutions (course kernel)", notebooksCheck);
+  await check(`solutions pass every test (${which})`, () => labsCheck("solutions", "pass"));
+  await check(`untouched starters fail every test (${which})`, () => labsCheck("labs", "fail"));
+  if (options.machinery) await check("machinery tests (kernel, runner, grader)", machineryTests);
+  if (options.notebooks) await check(`notebooks run with no error, against the starters and the solutions (course kernel; ${which})`, notebooksCheck);
+  if (options.dryRun) process.exit(0);
 
   const failed = results.filter((r) => r.problems.length > 0);
-  const testCount = chapters.reduce((n, c) => n + testFiles(c).length, 0);
-  console.log(`\n${chapters.length} chapters, ${testCount} test files.`);
+  const testCount = selected.reduce((n, c) => n + testFiles(c).length, 0);
+  console.log(`\n${selected.length} chapter${selected.length > 1 ? "s" : ""}, ${testCount} test files.`);
   console.log(`check: ${results.length - failed.length} passed, ${failed.length} failed`);
   process.exit(failed.length === 0 ? 0 : 1);
 }
