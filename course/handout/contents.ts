@@ -13,6 +13,8 @@ export const LEFT_OUT: readonly { path: string; why: string }[] = [
   { path: "course/cli/bench.ts", why: "npm run bench" },
   { path: "course/cli/freeze.ts", why: "npm run course:freeze, for authors" },
   { path: "course/cli/readme.ts", why: "npm run course:readme, for authors" },
+  { path: "course/cli/new-chapter.ts", why: "npm run course:new, for authors" },
+  { path: "course/authoring/", why: "the chapter scaffold's templates, for authors" },
   { path: "course/cli/handout.ts", why: "npm run handout, for instructors" },
   { path: "course/cli/roster.ts", why: "npm run roster, for instructors" },
   { path: "course/roster/", why: "the roster's code, for instructors" },
@@ -20,7 +22,7 @@ export const LEFT_OUT: readonly { path: string; why: string }[] = [
 ];
 
 /** npm scripts that run the left-out commands. */
-export const LEFT_OUT_SCRIPTS: readonly string[] = ["test", "bench", "course:freeze", "course:readme", "handout", "roster"];
+export const LEFT_OUT_SCRIPTS: readonly string[] = ["test", "bench", "course:freeze", "course:readme", "course:new", "handout", "roster"];
 
 export function isLeftOut(relativePath: string): boolean {
   return LEFT_OUT.some(({ path }) => (path.endsWith("/") ? relativePath.startsWith(path) : relativePath === path));
