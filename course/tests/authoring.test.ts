@@ -115,8 +115,10 @@ describe("npm run course:new", () => {
       [["7", slug], /two digits/],
       [[number, slug, "--force"], /unknown option "--force"/],
     ];
-    for (const [args, message] of cases) {
-      const { code, out } = await run(copy, "new-chapter.ts", args);
+    // Side by side: each is refused before it writes, so they cannot disturb one another.
+    const runs = await Promise.all(cases.map(([args]) => run(copy, "new-chapter.ts", args)));
+    for (const [i, [, message]] of cases.entries()) {
+      const { code, out } = runs[i]!;
       expect(code, out).toBe(2);
       expect(out).toMatch(message);
       expect(out).toMatch(/nothing was written\.\nusage: npm run course:new -- NN slug/);
