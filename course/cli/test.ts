@@ -11,8 +11,9 @@
 //      copy on a bare machine), and with the solutions in labs/ (every lab cell shows the
 //      finished behaviour: no NOT_YET marker).
 // Flags: --no-notebooks, --no-machinery (quicker local runs; CI runs all). Naming chapters
-// (`npm test -- 03`) checks only those: steps 1-4 and 6 for their files (the project-wide
-// tsc and the global checks stay, they are quick), without 5 (the machinery is no chapter's).
+// (`npm test -- 03`) checks only those: steps 1-4 and 6 for their files, without 5 (the
+// machinery is no chapter's). The project's tsc still checks the whole project (a chapter's
+// types reach into the course's), and the cross-chapter integrity checks stay (they are quick).
 // --dry-run prints the steps it would run, and runs none.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
