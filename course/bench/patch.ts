@@ -2,11 +2,12 @@
 // (fixtures/mutants/NN-slug/<file>.patch: one solution file, one bug).
 //
 // Written here rather than calling `git apply` or `patch`, so that the bench
-// needs nothing beyond Node. It applies strictly: every context and removed
-// line must match the solution as it is now, at the line the hunk names, or
-// it throws, saying which patch went stale and how to make it again. No fuzz,
-// no offsets: a mutant that no longer fits its solution must be looked at, not
-// guessed into place.
+// needs nothing beyond Node. Like `patch`, it finds a hunk's lines where the
+// hunk says or, if the solution has moved them (a comment added above), at
+// the nearest place they occur. Unlike `patch`, there is no fuzz: every context
+// and removed line must match exactly, or it throws, saying which patch went
+// stale and how to make it again. A mutant whose code has changed must be
+// looked at, not guessed into place.
 import { readFileSync } from "node:fs";
 
 /** A parsed patch: the file it changes (as named after `+++ b/`), its description, its hunks. */
@@ -62,37 +63,40 @@ export function parsePatch(text: string, where: string): FilePatch {
   return { target, description, hunks };
 }
 
-/** `original` with the patch applied; throws if a hunk does not match exactly where it says. */
+/** `original` with the patch applied; throws if a hunk's lines are not in the file as they are in the hunk. */
 export function applyPatch(original: string, patch: FilePatch, where: string): string {
   const source = original.split("\n");
   const out: string[] = [];
   let next = 0; // index in `source` of the first line not yet copied
   for (const hunk of patch.hunks) {
+    const expected = hunk.lines.filter((line) => line.marker !== "+").map((line) => line.text);
     // "-N,0" (a pure insertion) names the line after which it goes.
-    const removesOrKeeps = hunk.lines.some((line) => line.marker !== "+");
-    const start = removesOrKeeps ? hunk.oldStart - 1 : hunk.oldStart;
+    const stated = expected.length > 0 ? hunk.oldStart - 1 : hunk.oldStart;
+    const start = expected.length > 0 ? nearestMatch(source, expected, stated, next) : stated;
+    if (start === undefined) {
+      throw new Error(
+        `${where} no longer fits ${patch.target}: these lines (hunk at line ${hunk.oldStart}) are not in it:\n` +
+          `${expected.map((line) => `  ${line}`).join("\n")}\n` +
+          `The solution has changed since the mutant was made: make the same bug in the new solution and write the patch again (diff -u).`,
+      );
+    }
     if (start < next) throw new Error(`${where}: hunks overlap or are out of order at line ${hunk.oldStart}`);
     out.push(...source.slice(next, start));
-    let at = start;
-    for (const line of hunk.lines) {
-      if (line.marker === "+") {
-        out.push(line.text);
-        continue;
-      }
-      if (source[at] !== line.text) {
-        throw new Error(
-          `${where} no longer fits ${patch.target}: line ${at + 1} is ${JSON.stringify(source[at] ?? "(end of file)")}, ` +
-            `the patch expects ${JSON.stringify(line.text)}. The solution has changed since the mutant was made: ` +
-            `make the same bug in the new solution and write the patch again (diff -u).`,
-        );
-      }
-      if (line.marker === " ") out.push(line.text);
-      at += 1;
-    }
-    next = at;
+    for (const line of hunk.lines) if (line.marker !== "-") out.push(line.text);
+    next = start + expected.length;
   }
   out.push(...source.slice(next));
   return out.join("\n");
+}
+
+/** The index, at or after `from`, where `block` occurs in `lines` nearest to `stated`; undefined if nowhere. */
+function nearestMatch(lines: readonly string[], block: readonly string[], stated: number, from: number): number | undefined {
+  let best: number | undefined;
+  for (let at = from; at + block.length <= lines.length; at++) {
+    if (!block.every((text, i) => lines[at + i] === text)) continue;
+    if (best === undefined || Math.abs(at - stated) < Math.abs(best - stated)) best = at;
+  }
+  return best;
 }
 
 /** Read the patch at `patchFile` and apply it to the text of the file it names. */

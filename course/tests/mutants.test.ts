@@ -41,8 +41,15 @@ describe("applyPatch", () => {
     );
   });
 
-  it("refuses a hunk whose lines are not where it says, naming the line and the fix", () => {
-    const stale = parsePatch(patch("@@ -2,1 +2,1 @@\n-deux\n+TWO\n"), "stale.patch");
-    expect(() => applyPatch(original, stale, "stale.patch")).toThrow(/stale\.patch no longer fits x\.ts: line 2 is "two".*write the patch again/);
+  it("finds the hunk's lines where the file has moved them", () => {
+    const moved = ["a comment added above", original].join("\n");
+    expect(applyPatch(moved, parsePatch(patch("@@ -2,2 +2,2 @@\n-two\n+TWO\n three\n"), "t"), "t")).toBe(
+      ["a comment added above", "one", "TWO", "three", "four", ""].join("\n"),
+    );
+  });
+
+  it("refuses a hunk whose lines are not in the file, naming them and the fix", () => {
+    const stale = parsePatch(patch("@@ -2,2 +2,2 @@\n-deux\n+TWO\n three\n"), "stale.patch");
+    expect(() => applyPatch(original, stale, "stale.patch")).toThrow(/stale\.patch no longer fits x\.ts:[^]*deux[^]*write the patch again/);
   });
 });

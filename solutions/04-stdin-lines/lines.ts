@@ -19,8 +19,9 @@
 //    is always put back together. A byte-order mark is kept, not removed.
 //  - A line longer than `maxLineBytes` bytes (not counting "\n" or "\r\n")
 //    throws LineTooLongError as soon as more bytes than that are buffered, so
-//    memory stays bounded whatever the input; a 1 GB line costs at most
-//    about `maxLineBytes` plus one chunk.
+//    memory stays bounded whatever the input: a 1 GB line costs a few times
+//    `maxLineBytes` (the unfinished line, one chunk, their concatenation),
+//    never a gigabyte.
 //  - It is pull-based: an async generator runs only when the consumer asks for
 //    the next line, so the next chunk is read only when the buffered bytes
 //    cannot give that line. A slow consumer slows the reading down
