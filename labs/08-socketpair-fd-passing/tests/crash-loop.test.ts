@@ -35,10 +35,11 @@ describe("restartWorkers", () => {
         () => lines().some((line) => line.startsWith("REJECTED ")) || child.exitCode !== null || exits().length >= TOO_MANY_EXITS,
         { timeoutMs: START_MS },
       );
-      expect(
-        lines().find((line) => line.startsWith("REJECTED ")) ?? "(no REJECTED line)",
-        `\`ready\` never settled although every worker died before it was ready (${exits().length} deaths so far). The master's output:\n${output}`,
-      ).toMatch(/^REJECTED WorkerStartError: .*before they were ready.*crashing-worker\.ts/);
+      const what =
+        child.exitCode !== null && !output.includes("REJECTED ")
+          ? `the master exited (code ${child.exitCode}) without \`ready\` rejecting`
+          : `\`ready\` never settled although every worker died before it was ready (${exits().length} deaths so far)`;
+      expect(lines().find((line) => line.startsWith("REJECTED ")) ?? "(no REJECTED line)", `${what}. The master's output:\n${output}`).toMatch(/^REJECTED WorkerStartError: .*before they were ready.*crashing-worker\.ts/);
 
       const status = await waitForExit(child, "the master to finish its shutdown after `ready` rejected", START_MS);
       expect(lines(), "shutdown() must resolve after `ready` rejected").toContain("STOPPED");
