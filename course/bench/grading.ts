@@ -2,11 +2,13 @@
 // passes, not after waiting out fixed timeouts.
 //
 // For each lab with a mutant in fixtures/mutants/NN-slug/ (a typical wrong
-// answer: a copy of a solution file with one bug, its first lines say which),
-// grade the model solution and the mutant side by side, through the same
+// answer: one bug in one solution file, kept as a unified diff against it,
+// <file>.patch, whose first lines say what the bug is), grade the model
+// solution and the mutant side by side, through the same
 // `COURSE_IMPL=solutions vitest run labs/NN-slug/tests` in a temporary copy of
-// the course: once untouched, once with the mutant's files copied over the
-// solution's. Ratio: solution time / mutant time; goal >= 1/1.5 (the wrong
+// the course: once untouched, once with the patch applied there (by patch.ts,
+// in Node: no git or patch(1) needed; a patch that no longer fits the solution
+// stops the bench with a message saying so). Ratio: solution time / mutant time; goal >= 1/1.5 (the wrong
 // answer takes at most 1.5 times as long). A mutant that passes every test is
 // reported too: the tests miss that wrong answer.
 //
@@ -14,10 +16,11 @@
 //   npm run bench -- grading:09       one lab
 //   GRADING_BENCH_ROUNDS=3 npm run bench -- grading
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { courseRoot } from "../impl";
+import { mutate } from "./patch";
 import type { Benchmark, BenchResult } from "./types";
 
 const MUTANTS = path.join(courseRoot, "course", "bench", "fixtures", "mutants");
@@ -81,11 +84,28 @@ function grade(root: string, lab: string): Promise<Graded> {
   });
 }
 
-/** Copy the mutant's files over the solution's (mutate) or the solution's back (restore). */
-function swap(root: string, lab: string, files: string[], to: "mutant" | "solution"): void {
-  for (const file of files) {
-    const from = to === "mutant" ? path.join(MUTANTS, lab, file) : path.join(courseRoot, "solutions", lab, file);
-    cpSync(from, path.join(root, "solutions", lab, file));
+/** The mutated files of one lab: where each goes (relative to the course root) and its text. */
+interface Mutation {
+  target: string;
+  text: string;
+}
+
+/** Apply the lab's patches to its solution files (read from the course itself, never from the copy). */
+function mutationsFor(lab: string, patches: string[]): Mutation[] {
+  return patches.map((file) => {
+    const { target, text } = mutate(path.join(MUTANTS, lab, file), courseRoot);
+    if (!target.startsWith(`solutions/${lab}/`)) {
+      throw new Error(`${path.join(MUTANTS, lab, file)} changes ${target}: a mutant of lab ${lab} changes files in solutions/${lab}/ only`);
+    }
+    return { target, text };
+  });
+}
+
+/** Write the mutants over the solution's files (mutate) or the solution's back (restore). */
+function swap(root: string, mutations: Mutation[], to: "mutant" | "solution"): void {
+  for (const { target, text } of mutations) {
+    if (to === "mutant") writeFileSync(path.join(root, target), text);
+    else cpSync(path.join(courseRoot, target), path.join(root, target));
   }
 }
 
@@ -96,10 +116,11 @@ const median = (values: number[]): number => {
 };
 
 function benchmarkFor(lab: string): Benchmark {
-  const files = readdirSync(path.join(MUTANTS, lab)).filter((file) => file.endsWith(".ts"));
+  const files = readdirSync(path.join(MUTANTS, lab)).filter((file) => file.endsWith(".patch"));
   return {
     id: `grading:${lab}`,
     async run(): Promise<BenchResult> {
+      const mutations = mutationsFor(lab, files);
       const root = courseCopy();
       const solution: Graded[] = [];
       const mutant: Graded[] = [];
@@ -108,12 +129,12 @@ function benchmarkFor(lab: string): Benchmark {
         await grade(root, lab);
         for (let round = 0; round < ROUNDS; round++) {
           solution.push(await grade(root, lab));
-          swap(root, lab, files, "mutant");
+          swap(root, mutations, "mutant");
           mutant.push(await grade(root, lab));
-          swap(root, lab, files, "solution");
+          swap(root, mutations, "solution");
         }
       } finally {
-        swap(root, lab, files, "solution");
+        swap(root, mutations, "solution");
       }
       const solutionMs = median(solution.map((g) => g.ms));
       const mutantMs = median(mutant.map((g) => g.ms));
@@ -126,7 +147,7 @@ function benchmarkFor(lab: string): Benchmark {
         return passed === 0 ? "failed, as it must" : `SURVIVED (passed every test) in ${passed} of ${runs.length} runs`;
       };
       return {
-        name: `grading lab ${lab}: a typical wrong answer (${files.join(", ")}) vs the solution, median of ${ROUNDS}`,
+        name: `grading lab ${lab}: a typical wrong answer (${mutations.map((m) => path.basename(m.target)).join(", ")}) vs the solution, median of ${ROUNDS}`,
         ratio: solutionMs / mutantMs,
         goal: 1 / 1.5,
         details: [

@@ -44,9 +44,6 @@ function main(): void {
   //  - the master is waiting to hear that this worker can take the server
   //    (protocol.ts).
   //  Tell the messages apart with isMessage<ServerMessage>(message, "server"), ...
-  void [inFlight, server, stopping, serve, stop, exitIfDrained, isMessage];
-  type Messages = ServerMessage | ConnectionMessage | StopMessage;
-  void (undefined as Messages | undefined);
   throw new Error("TODO: worker main");
 }
 

@@ -15,7 +15,15 @@
 //    attached): a worker's Node accepts on a server the moment it receives
 //    it, and a client accepted before any "connection" listener hangs.
 //  - A worker that dies is restarted after a backoff on the monotonic clock.
+//    Before `ready` has settled, a worker that keeps dying before it is ready
+//    is a broken worker script, not bad luck: `ready` rejects and the master
+//    stops, instead of restarting it forever with nobody told.
 //  - shutdown(): stop accepting, let workers drain, resolve when all exited.
+//
+// One function per job, all sharing the master's state (Master below):
+// startPrefork (listen, then start the workers), startWorker (fork one, hand
+// it the server when it can serve), dispatch (pass accepted connections on),
+// workerExited (restart later, or give up on a crash loop), shutdown.
 import { fork, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { RestartBackoff, type BackoffOptions } from "./backoff";
@@ -32,7 +40,11 @@ export interface PreforkOptions {
 }
 
 export interface Prefork {
-  /** Resolves when every worker holds the server; rejects if listening fails. */
+  /**
+   * Resolves when every worker holds the server; rejects if listening fails
+   * (ListenError) or if the workers of one position die before they are
+   * ready 3 times in a row (WorkerStartError); the master then stops.
+   */
   ready: Promise<void>;
   /** Pids of the workers alive now. */
   workerPids(): number[];
@@ -54,11 +66,32 @@ export class ListenError extends Error {
   }
 }
 
+/** A worker script that dies before it is ready, again and again: `ready` rejects with this. */
+export class WorkerStartError extends Error {
+  constructor(
+    readonly workerScript: string,
+    readonly attempts: number,
+    readonly lastExit: string,
+  ) {
+    super(
+      `${attempts} workers in a row exited before they were ready (the last: ${lastExit}); ` +
+        `the worker script ${workerScript} fails as it starts: its error is on stderr above, or run it with fork() yourself`,
+    );
+    this.name = "WorkerStartError";
+  }
+}
+
+/** How many workers of one position may die in a row before they are ready, before `ready` rejects. */
+const MAX_FAILED_STARTS = 3;
+
+/** What the master remembers about one worker position. */
 interface Slot {
   child: ChildProcess | undefined;
   ready: boolean;
   backoff: RestartBackoff;
   restartTimer: NodeJS.Timeout | undefined;
+  /** Workers of this position that died before they were ready, in a row. */
+  failedStarts: number;
   /**
    * Connections handed to this worker whose send has not completed. Node
    * sends one handle at a time and queues the rest; if the worker dies, the
@@ -67,155 +100,216 @@ interface Slot {
   unsent: Set<net.Socket>;
 }
 
+/** The master's state, shared by the functions below. */
+interface Master {
+  options: PreforkOptions;
+  log: (line: string) => void;
+  server: net.Server;
+  slots: Slot[];
+  /** Connections accepted by the master's own server that no worker has taken yet. */
+  queued: net.Socket[];
+  /** Where dispatch() looks first for a ready worker (round robin). */
+  nextSlot: number;
+  shuttingDown: boolean;
+  ready: Deferred;
+  /** Settled when every worker has exited after shutdown. */
+  exited: Deferred;
+}
+
+/** A promise with its resolve and reject, and whether it has settled. */
+interface Deferred {
+  promise: Promise<void>;
+  settled: boolean;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+function deferred(): Deferred {
+  let resolve: () => void = () => undefined;
+  let reject: (err: Error) => void = () => undefined;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  const d: Deferred = {
+    promise,
+    settled: false,
+    resolve: () => {
+      d.settled = true;
+      resolve();
+    },
+    reject: (err) => {
+      d.settled = true;
+      reject(err);
+    },
+  };
+  return d;
+}
+
 const DEFAULT_BACKOFF = { baseMs: 100, maxMs: 5_000, stableMs: 10_000 };
 
+/** Listen on options.socketPath and start options.workers workers that share the socket. */
 export function startPrefork(options: PreforkOptions): Prefork {
   if (!Number.isInteger(options.workers) || options.workers < 1) {
     throw new RangeError(`workers must be a positive integer, got ${options.workers}`);
   }
-  const log = options.log ?? (() => undefined);
-  const slots: Slot[] = Array.from({ length: options.workers }, () => ({
-    child: undefined,
-    ready: false,
-    backoff: new RestartBackoff(options.backoff ?? DEFAULT_BACKOFF),
-    restartTimer: undefined,
-    unsent: new Set<net.Socket>(),
-  }));
-  const queued: net.Socket[] = [];
-  let nextSlot = 0;
-  let shuttingDown = false;
-  let allExited: () => void = () => undefined;
-  const exited = new Promise<void>((resolve) => (allExited = resolve));
-
-  // pauseOnConnect: the master never reads a client's bytes; it passes the
-  // connection on untouched.
-  const server = net.createServer({ pauseOnConnect: true });
-  server.on("connection", (socket) => {
-    queued.push(socket);
-    dispatch();
-  });
-
-  /** Hand queued connections to ready workers, round robin. */
-  function dispatch(): void {
-    while (queued.length > 0) {
-      const slot = nextReadySlot();
-      if (!slot?.child) return; // none up: the connections wait for a restart
-      const socket = queued.shift() as net.Socket;
-      const message: ToWorker = { kind: "connection" };
-      slot.unsent.add(socket);
-      slot.child.send(message, socket, (err) => {
-        if (!slot.unsent.delete(socket)) return; // already taken back (the worker died)
-        // The worker died between our check and the send: try another one.
-        if (err && !socket.destroyed) {
-          slot.ready = false;
-          queued.unshift(socket);
-          dispatch();
-        }
-      });
-    }
-  }
-
-  /** A worker is gone: connections still waiting to be sent to it go to another. */
-  function takeBackUnsent(slot: Slot): void {
-    const unsent = [...slot.unsent].filter((socket) => !socket.destroyed);
-    slot.unsent.clear();
-    queued.unshift(...unsent);
-    dispatch();
-  }
-
-  function nextReadySlot(): Slot | undefined {
-    for (let i = 0; i < slots.length; i++) {
-      const slot = slots[(nextSlot + i) % slots.length] as Slot;
-      if (slot.ready && slot.child?.connected) {
-        nextSlot = (nextSlot + i + 1) % slots.length;
-        return slot;
-      }
-    }
-    return undefined;
-  }
-
-  let markReady: () => void = () => undefined;
-  let failReady: (err: Error) => void = () => undefined;
-  const ready = new Promise<void>((resolve, reject) => {
-    markReady = resolve;
-    failReady = reject;
-  });
-  const checkReady = (): void => {
-    if (slots.every((slot) => slot.ready)) markReady();
+  const master: Master = {
+    options,
+    log: options.log ?? (() => undefined),
+    // pauseOnConnect: the master never reads a client's bytes; it passes the
+    // connection on untouched.
+    server: net.createServer({ pauseOnConnect: true }),
+    slots: Array.from({ length: options.workers }, () => ({
+      child: undefined,
+      ready: false,
+      backoff: new RestartBackoff(options.backoff ?? DEFAULT_BACKOFF),
+      restartTimer: undefined,
+      failedStarts: 0,
+      unsent: new Set<net.Socket>(),
+    })),
+    queued: [],
+    nextSlot: 0,
+    shuttingDown: false,
+    ready: deferred(),
+    exited: deferred(),
   };
+  // A rejected `ready` that nobody awaits must not crash the process: the
+  // caller learns of it through `ready`, and shutdown() still works.
+  master.ready.promise.catch(() => undefined);
 
-  function startWorker(slot: Slot): void {
-    slot.restartTimer = undefined;
-    // fork(): spawn + an IPC socketpair on fd 3 of the child. The child's
-    // Node flags (the TypeScript loader) are copied from ours.
-    const child = fork(options.workerScript, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    slot.child = child;
-    slot.ready = false;
-    slot.backoff.started();
-    child.on("message", (message: unknown) => {
-      if (isMessage<StartedMessage>(message, "started")) {
-        if (shuttingDown) return; // it was told to stop; it must not accept
-        // The worker's handlers are attached: now it may hold the server.
-        // Keep ours open after sending it (see the header).
-        const handOver: ToWorker = { kind: "server" };
-        child.send(handOver, server);
-      } else if (isMessage<ReadyMessage>(message, "ready")) {
-        slot.ready = true;
-        log(`worker ${child.pid} up`);
-        checkReady();
-        dispatch();
-      }
-    });
-    child.on("disconnect", () => {
-      slot.ready = false;
-      takeBackUnsent(slot);
-    });
-    // A send to a worker that died meanwhile fails here; its "exit" restarts it.
-    child.on("error", (err) => log(`worker ${child.pid}: ${err.message}`));
-    child.on("exit", (code, signal) => {
-      slot.ready = false;
-      slot.child = undefined;
-      if (shuttingDown) {
-        if (slots.every((s) => s.child === undefined)) allExited();
-        return;
-      }
-      const delay = slot.backoff.exited();
-      log(`worker ${child.pid} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
-      slot.restartTimer = setTimeout(() => startWorker(slot), delay);
-    });
-    // The server is NOT sent yet: a worker gets it once it says "started"
-    // (its handlers attached), never while its modules are still loading.
-  }
-
-  server.once("error", (err: NodeJS.ErrnoException) => failReady(new ListenError(options.socketPath, err)));
-  server.listen(options.socketPath, () => {
-    for (const slot of slots) startWorker(slot);
+  master.server.on("connection", (socket) => {
+    master.queued.push(socket);
+    dispatch(master);
+  });
+  master.server.once("error", (err: NodeJS.ErrnoException) => master.ready.reject(new ListenError(options.socketPath, err)));
+  master.server.listen(options.socketPath, () => {
+    for (const slot of master.slots) startWorker(master, slot);
   });
 
   return {
-    ready,
-    workerPids: () => slots.flatMap((slot) => (slot.child?.pid !== undefined ? [slot.child.pid] : [])),
-    async shutdown(): Promise<void> {
-      if (shuttingDown) return exited;
-      shuttingDown = true;
-      // 1. Stop accepting: closing our server also unlinks the path, so new
-      //    clients get ENOENT at once instead of waiting in a dead backlog.
-      server.close();
-      for (const slot of slots) {
-        if (slot.restartTimer) clearTimeout(slot.restartTimer);
-        slot.restartTimer = undefined;
-      }
-      // Connections we accepted but nobody took: hand them out, or end them.
-      dispatch();
-      for (const socket of queued.splice(0)) socket.destroy();
-      // 2. Drain: each worker finishes its in-flight clients, then exits.
-      const stop: ToWorker = { kind: "stop" };
-      for (const slot of slots) {
-        if (slot.child?.connected) slot.child.send(stop);
-      }
-      if (slots.every((slot) => slot.child === undefined)) allExited();
-      // 3. Done when every worker has exited.
-      return exited;
-    },
+    ready: master.ready.promise,
+    workerPids: () => master.slots.flatMap((slot) => (slot.child?.pid !== undefined ? [slot.child.pid] : [])),
+    shutdown: () => shutdown(master),
   };
+}
+
+/** Fork the worker of one position; hand it the server once it says it can serve. */
+function startWorker(master: Master, slot: Slot): void {
+  slot.restartTimer = undefined;
+  // fork(): spawn + an IPC socketpair on fd 3 of the child. The child's
+  // Node flags (the TypeScript loader) are copied from ours.
+  const child = fork(master.options.workerScript, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  slot.child = child;
+  slot.ready = false;
+  slot.backoff.started();
+  child.on("message", (message: unknown) => {
+    if (isMessage<StartedMessage>(message, "started")) {
+      if (master.shuttingDown) return; // it was told to stop; it must not accept
+      // The worker's handlers are attached: now it may hold the server.
+      // Keep ours open after sending it (see the header).
+      const handOver: ToWorker = { kind: "server" };
+      child.send(handOver, master.server);
+    } else if (isMessage<ReadyMessage>(message, "ready")) {
+      slot.ready = true;
+      slot.failedStarts = 0;
+      master.log(`worker ${child.pid} up`);
+      if (master.slots.every((s) => s.ready)) master.ready.resolve();
+      dispatch(master);
+    }
+  });
+  child.on("disconnect", () => {
+    slot.ready = false;
+    takeBackUnsent(master, slot);
+  });
+  // A send to a worker that died meanwhile fails here; its "exit" restarts it.
+  child.on("error", (err) => master.log(`worker ${child.pid}: ${err.message}`));
+  child.on("exit", (code, signal) => workerExited(master, slot, child, signal ?? `code ${code}`));
+  // The server is NOT sent yet: a worker gets it once it says "started"
+  // (its handlers attached), never while its modules are still loading.
+}
+
+/** A worker has exited: done if shutting down; otherwise restart it after the backoff, or give up on a crash loop. */
+function workerExited(master: Master, slot: Slot, child: ChildProcess, how: string): void {
+  const wasReady = slot.ready;
+  slot.ready = false;
+  slot.child = undefined;
+  if (master.shuttingDown) {
+    if (master.slots.every((s) => s.child === undefined)) master.exited.resolve();
+    return;
+  }
+  if (!wasReady) slot.failedStarts += 1;
+  if (!master.ready.settled && slot.failedStarts >= MAX_FAILED_STARTS) {
+    master.log(`worker ${child.pid} exited (${how}) before it was ready, ${slot.failedStarts} times in a row; giving up`);
+    master.ready.reject(new WorkerStartError(master.options.workerScript, slot.failedStarts, `worker ${child.pid}, ${how}`));
+    // Nobody will be served: stop, rather than restart it forever.
+    void shutdown(master);
+    return;
+  }
+  const delay = slot.backoff.exited();
+  master.log(`worker ${child.pid} exited (${how}); restarting in ${delay} ms`);
+  slot.restartTimer = setTimeout(() => startWorker(master, slot), delay);
+}
+
+/** Hand queued connections to ready workers, round robin. */
+function dispatch(master: Master): void {
+  while (master.queued.length > 0) {
+    const slot = nextReadySlot(master);
+    if (!slot?.child) return; // none up: the connections wait for a restart
+    const socket = master.queued.shift() as net.Socket;
+    const message: ToWorker = { kind: "connection" };
+    slot.unsent.add(socket);
+    slot.child.send(message, socket, (err) => {
+      if (!slot.unsent.delete(socket)) return; // already taken back (the worker died)
+      // The worker died between our check and the send: try another one.
+      if (err && !socket.destroyed) {
+        slot.ready = false;
+        master.queued.unshift(socket);
+        dispatch(master);
+      }
+    });
+  }
+}
+
+function nextReadySlot(master: Master): Slot | undefined {
+  const { slots } = master;
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[(master.nextSlot + i) % slots.length] as Slot;
+    if (slot.ready && slot.child?.connected) {
+      master.nextSlot = (master.nextSlot + i + 1) % slots.length;
+      return slot;
+    }
+  }
+  return undefined;
+}
+
+/** A worker is gone: connections still waiting to be sent to it go to another. */
+function takeBackUnsent(master: Master, slot: Slot): void {
+  const unsent = [...slot.unsent].filter((socket) => !socket.destroyed);
+  slot.unsent.clear();
+  master.queued.unshift(...unsent);
+  dispatch(master);
+}
+
+/** Stop accepting, let the workers finish their clients, resolve when all have exited. */
+function shutdown(master: Master): Promise<void> {
+  if (master.shuttingDown) return master.exited.promise;
+  master.shuttingDown = true;
+  // 1. Stop accepting: closing our server also unlinks the path, so new
+  //    clients get ENOENT at once instead of waiting in a dead backlog.
+  master.server.close();
+  for (const slot of master.slots) {
+    if (slot.restartTimer) clearTimeout(slot.restartTimer);
+    slot.restartTimer = undefined;
+  }
+  // Connections we accepted but nobody took: hand them out, or end them.
+  dispatch(master);
+  for (const socket of master.queued.splice(0)) socket.destroy();
+  // 2. Drain: each worker finishes its in-flight clients, then exits.
+  const stop: ToWorker = { kind: "stop" };
+  for (const slot of master.slots) {
+    if (slot.child?.connected) slot.child.send(stop);
+  }
+  if (master.slots.every((slot) => slot.child === undefined)) master.exited.resolve();
+  // 3. Done when every worker has exited.
+  return master.exited.promise;
 }

@@ -200,6 +200,17 @@ describe("runNl", () => {
     expect(closed, "after its reader went away, nl must stop reading: close (return from) the input it was iterating").toBe(true);
   });
 
+  it("keeps listening for stdout's errors after it returns, so that a late EPIPE cannot crash nl", async () => {
+    const stdout = textSink();
+    expect(await runNl([], [bytes("a\nb\n")], stdout.stream, textSink().stream)).toBe(0);
+    expect(stdout.text()).toBe(numbered(["a", "b"]));
+    // The reader goes away after nl has written everything: the pipe reports
+    // EPIPE later, when nothing of nl's is running. An "error" event that no
+    // listener takes throws, which in the real CLI is an uncaught exception.
+    const late = (): boolean => stdout.stream.emit("error", epipe());
+    expect(late, 'an "error" event on stdout after runNl() returned: nobody listened for it').not.toThrow();
+  });
+
   it("exits 1 with one line naming the line that is too long", async () => {
     const stdout = textSink();
     const stderr = textSink();
