@@ -121,7 +121,8 @@ async function timeChannel(channel: Channel): Promise<{ ms: number; sleeps: numb
     const started = performance.now();
     producer.postMessage("go");
     consumer.postMessage("go");
-    const received = await done;
+    // A producer that fails rejects `sent`: stop there instead of waiting for the consumer forever.
+    const received = await Promise.race([done, sent.then(() => done)]);
     const ms = performance.now() - started;
     let expected = 0;
     for (let i = 0; i < THREAD_MESSAGES; i++) expected += i & 255;
@@ -134,6 +135,8 @@ async function timeChannel(channel: Channel): Promise<{ ms: number; sleeps: numb
 
 async function threads(): Promise<BenchResult> {
   const channels: Channel[] = ["MessagePort", "SharedQueue", "SpscRing"];
+  const load = (): string => `${loadavg().map((l) => l.toFixed(2)).join(" ")}`;
+  const loadBefore = load();
   for (const channel of channels) await timeChannel(channel); // warm-up: tsx's compile cache, the JIT
   const times: Record<Channel, number[]> = { MessagePort: [], SharedQueue: [], SpscRing: [] };
   const sleeps: number[] = [];
@@ -160,7 +163,7 @@ async function threads(): Promise<BenchResult> {
       line("SharedQueue (model) ", times.SharedQueue),
       `model answer's ratio: ${(port / median(times.SharedQueue)).toFixed(2)}x (no goal: it takes a lock for many producers and consumers)`,
       `tuned ring's sleeps (Atomics.wait that slept, both sides): median ${median(sleeps)} per ${THREAD_MESSAGES.toLocaleString("en")} messages`,
-      `load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(" ")} on ${availableParallelism()} CPUs`,
+      `load average (1, 5, 15 min) before: ${loadBefore}, after: ${load()}, on ${availableParallelism()} CPUs`,
     ],
   };
 }
