@@ -133,6 +133,11 @@ async function timeChannel(channel: Channel): Promise<{ ms: number; sleeps: numb
   }
 }
 
+/** The median of peer / ours taken round by round: steadier when the machine's load drifts between rounds. */
+function pairedRatio(peer: number[], ours: number[]): number {
+  return median(peer.map((ms, round) => ms / (ours[round] ?? NaN)));
+}
+
 async function threads(): Promise<BenchResult> {
   const channels: Channel[] = ["MessagePort", "SharedQueue", "SpscRing"];
   const load = (): string => `${loadavg().map((l) => l.toFixed(2)).join(" ")}`;
@@ -162,6 +167,7 @@ async function threads(): Promise<BenchResult> {
       line("SpscRing (tuned)    ", times.SpscRing),
       line("SharedQueue (model) ", times.SharedQueue),
       `model answer's ratio: ${(port / median(times.SharedQueue)).toFixed(2)}x (no goal: it takes a lock for many producers and consumers)`,
+      `round by round (MessagePort / queue of the same round), median: tuned ${pairedRatio(times.MessagePort, times.SpscRing).toFixed(2)}x, model ${pairedRatio(times.MessagePort, times.SharedQueue).toFixed(2)}x`,
       `tuned ring's sleeps (Atomics.wait that slept, both sides): median ${median(sleeps)} per ${THREAD_MESSAGES.toLocaleString("en")} messages`,
       `load average (1, 5, 15 min) before: ${loadBefore}, after: ${load()}, on ${availableParallelism()} CPUs`,
     ],
