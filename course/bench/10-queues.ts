@@ -1,10 +1,17 @@
 // Chapter 10: the lab's two queues against what Node and Python give you.
 //
-// 1. Threads: SharedQueue (a ring in a SharedArrayBuffer) against a
-//    MessagePort, moving the same small messages (8 bytes) from a producer
-//    worker to a consumer worker. Both workers are started and ready before
-//    the clock starts; the clock stops when the consumer has seen them all.
-//    ratio = MessagePort time / SharedQueue time; goal 5.
+// 1. Threads: the same small messages (8 bytes, 200,000 of them) from a
+//    producer worker to a consumer worker, three ways: a MessagePort, the lab's
+//    SharedQueue (the model answer: a lock, many producers and consumers), and
+//    a tuned one-producer, one-consumer ring (fixtures/spsc-ring.ts, the same
+//    put/get contract without the lock, see its header for what it changes).
+//    Like with like: each producer sends a Uint8Array(8) carrying a sequence
+//    byte, each consumer reads a fresh Uint8Array per message (a clone, a
+//    slice) and sums that byte; every worker is started and ready, ports
+//    included, before the clock starts with one "go" to each; the clock stops
+//    when the consumer has seen every message (its checksum is verified).
+//    ratio = MessagePort time / tuned ring time; goal 5. The model's ratio is
+//    in the details, from the same rounds.
 // 2. Processes: the process queue (framed v8.serialize over a socket) against
 //    Python's multiprocessing.Queue (pickle over a pipe, by a feeder thread),
 //    each carrying the same small records from a child process to its parent.
@@ -14,19 +21,23 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import type { Socket } from "node:net";
+import { availableParallelism, loadavg } from "node:os";
 import path from "node:path";
-import { MessageChannel, Worker } from "node:worker_threads";
+import { MessageChannel, type TransferListItem, Worker } from "node:worker_threads";
 import { ProcessQueueReader } from "../../solutions/10-queues/process-queue";
 import { SharedQueue } from "../../solutions/10-queues/shared-queue";
+import { SpscRing } from "./fixtures/spsc-ring";
 import { courseRoot } from "../impl";
 import type { Benchmark, BenchResult } from "./types";
 
 const THREAD_MESSAGES = 200_000;
+const THREAD_ROUNDS = 5;
 const PROCESS_MESSAGES = 100_000;
 const ROUNDS = 3;
 
 const requireHere = createRequire(path.join(courseRoot, "package.json"));
 const queueModule = path.join(courseRoot, "solutions", "10-queues", "shared-queue.ts");
+const ringModule = path.join(courseRoot, "course", "bench", "fixtures", "spsc-ring.ts");
 const processQueueModule = path.join(courseRoot, "solutions", "10-queues", "process-queue.ts");
 
 function median(values: number[]): number {
@@ -35,10 +46,10 @@ function median(values: number[]): number {
 }
 
 /** A worker running `body` (CommonJS) after tsx's hook is registered, so it can require .ts files. */
-function tsWorker(body: string, workerData: unknown): Worker {
+function tsWorker(body: string, workerData: unknown, transferList: TransferListItem[] = []): Worker {
   const hook = requireHere.resolve("tsx/cjs/api");
   const source = `require(${JSON.stringify(hook)}).register();\nconst { parentPort, workerData } = require("node:worker_threads");\n${body}`;
-  return new Worker(source, { eval: true, workerData, env: { ...process.env, ESBUILD_WORKER_THREADS: "0" } });
+  return new Worker(source, { eval: true, workerData, transferList, env: { ...process.env, ESBUILD_WORKER_THREADS: "0" } });
 }
 
 function nextMessage(worker: Worker): Promise<unknown> {
@@ -48,85 +59,118 @@ function nextMessage(worker: Worker): Promise<unknown> {
   });
 }
 
-// Both workers say "ready", wait for "go", then work; the consumer says "done".
-const SAB_PRODUCER = `
-const { SharedQueue } = require(workerData.module);
-const queue = SharedQueue.attach(workerData.buffer, workerData.capacity, workerData.slotBytes);
+// Every worker says "ready" once set up, waits for "go", then works. Each
+// message is a Uint8Array(8) whose first byte is its sequence number (mod
+// 256); the consumer sums those bytes and posts the sum, the producer posts
+// how often it slept (0 where nobody counts).
+const QUEUE_SETUP = `
+const Queue = require(workerData.module)[workerData.exportName];
+const queue = Queue.attach(workerData.buffer, workerData.capacity, workerData.slotBytes);`;
+const QUEUE_PRODUCER = `${QUEUE_SETUP}
 const message = new Uint8Array(8);
 parentPort.once("message", () => {
-  for (let i = 0; i < workerData.count; i++) queue.put(message);
+  for (let i = 0; i < workerData.count; i++) { message[0] = i; queue.put(message); }
+  parentPort.postMessage(queue.sleeps ?? 0);
 });
 parentPort.postMessage("ready");`;
-const SAB_CONSUMER = `
-const { SharedQueue } = require(workerData.module);
-const queue = SharedQueue.attach(workerData.buffer, workerData.capacity, workerData.slotBytes);
+const QUEUE_CONSUMER = `${QUEUE_SETUP}
 parentPort.once("message", () => {
-  for (let i = 0; i < workerData.count; i++) queue.get();
-  parentPort.postMessage("done");
+  let sum = 0;
+  for (let i = 0; i < workerData.count; i++) sum += queue.get()[0];
+  parentPort.postMessage({ sum, sleeps: queue.sleeps ?? 0 });
 });
 parentPort.postMessage("ready");`;
 const PORT_PRODUCER = `
-parentPort.once("message", (port) => {
-  const message = new Uint8Array(8);
-  for (let i = 0; i < workerData.count; i++) port.postMessage(message);
+const port = workerData.port;
+const message = new Uint8Array(8);
+parentPort.once("message", () => {
+  for (let i = 0; i < workerData.count; i++) { message[0] = i; port.postMessage(message); }
+  parentPort.postMessage(0);
 });
 parentPort.postMessage("ready");`;
 const PORT_CONSUMER = `
-parentPort.once("message", (port) => {
-  let seen = 0;
-  port.on("message", () => {
-    if (++seen === workerData.count) { parentPort.postMessage("done"); port.close(); }
-  });
+const port = workerData.port;
+let seen = 0, sum = 0;
+port.on("message", (message) => {
+  sum += message[0];
+  if (++seen === workerData.count) { parentPort.postMessage({ sum, sleeps: 0 }); port.close(); }
 });
 parentPort.postMessage("ready");`;
 
-async function timeSharedQueue(): Promise<number> {
-  const queue = SharedQueue.create(1024, 8);
-  const data = { module: queueModule, buffer: queue.buffer, capacity: queue.capacity, slotBytes: queue.slotBytes, count: THREAD_MESSAGES };
-  const workers = [tsWorker(SAB_PRODUCER, data), tsWorker(SAB_CONSUMER, data)];
+type Channel = "MessagePort" | "SharedQueue" | "SpscRing";
+
+/** Start a producer and a consumer for `channel`, both ready to go. */
+function startPair(channel: Channel): [Worker, Worker] {
+  const count = THREAD_MESSAGES;
+  if (channel === "MessagePort") {
+    const { port1, port2 } = new MessageChannel();
+    return [tsWorker(PORT_PRODUCER, { port: port1, count }, [port1]), tsWorker(PORT_CONSUMER, { port: port2, count }, [port2])];
+  }
+  const queue = channel === "SharedQueue" ? SharedQueue.create(1024, 8) : SpscRing.create(1024, 8);
+  const data = { module: channel === "SharedQueue" ? queueModule : ringModule, exportName: channel, buffer: queue.buffer, capacity: 1024, slotBytes: 8, count };
+  return [tsWorker(QUEUE_PRODUCER, data), tsWorker(QUEUE_CONSUMER, data)];
+}
+
+/** Milliseconds from "go" to the consumer's last message, and how often the two sides slept. */
+async function timeChannel(channel: Channel): Promise<{ ms: number; sleeps: number }> {
+  const [producer, consumer] = startPair(channel);
   try {
-    await Promise.all(workers.map(nextMessage));
-    const done = nextMessage(workers[1] as Worker);
+    await Promise.all([nextMessage(producer), nextMessage(consumer)]);
+    const done = nextMessage(consumer) as Promise<{ sum: number; sleeps: number }>;
+    const sent = nextMessage(producer) as Promise<number>;
     const started = performance.now();
-    for (const worker of workers) worker.postMessage("go");
-    await done;
-    return performance.now() - started;
+    producer.postMessage("go");
+    consumer.postMessage("go");
+    // A producer that fails rejects `sent`: stop there instead of waiting for the consumer forever.
+    const received = await Promise.race([done, sent.then(() => done)]);
+    const ms = performance.now() - started;
+    let expected = 0;
+    for (let i = 0; i < THREAD_MESSAGES; i++) expected += i & 255;
+    if (received.sum !== expected) throw new Error(`${channel}: the consumer's checksum is ${received.sum}, not ${expected}: messages were lost or mixed up`);
+    return { ms, sleeps: received.sleeps + (await sent) };
   } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    await Promise.all([producer.terminate(), consumer.terminate()]);
   }
 }
 
-async function timeMessagePort(): Promise<number> {
-  const data = { count: THREAD_MESSAGES };
-  const workers = [tsWorker(PORT_PRODUCER, data), tsWorker(PORT_CONSUMER, data)];
-  try {
-    await Promise.all(workers.map(nextMessage));
-    const { port1, port2 } = new MessageChannel();
-    const done = nextMessage(workers[1] as Worker);
-    const started = performance.now();
-    (workers[1] as Worker).postMessage(port2, [port2]);
-    (workers[0] as Worker).postMessage(port1, [port1]);
-    await done;
-    return performance.now() - started;
-  } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
-  }
+/** The median of peer / ours taken round by round: steadier when the machine's load drifts between rounds. */
+function pairedRatio(peer: number[], ours: number[]): number {
+  return median(peer.map((ms, round) => ms / (ours[round] ?? NaN)));
 }
 
 async function threads(): Promise<BenchResult> {
-  await timeSharedQueue(); // warm-up: tsx's compile cache, the JIT
-  const sab: number[] = [];
-  const port: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    sab.push(await timeSharedQueue());
-    port.push(await timeMessagePort());
+  const channels: Channel[] = ["MessagePort", "SharedQueue", "SpscRing"];
+  const load = (): string => `${loadavg().map((l) => l.toFixed(2)).join(" ")}`;
+  const loadBefore = load();
+  for (const channel of channels) await timeChannel(channel); // warm-up: tsx's compile cache, the JIT
+  const times: Record<Channel, number[]> = { MessagePort: [], SharedQueue: [], SpscRing: [] };
+  const sleeps: number[] = [];
+  for (let round = 0; round < THREAD_ROUNDS; round++) {
+    for (const channel of channels) {
+      const run = await timeChannel(channel);
+      times[channel].push(run.ms);
+      if (channel === "SpscRing") sleeps.push(run.sleeps);
+    }
   }
-  const rate = (ms: number): string => `${Math.round(THREAD_MESSAGES / (ms / 1000)).toLocaleString("en")} msg/s`;
+  const port = median(times.MessagePort);
+  const line = (label: string, ms: number[]): string => {
+    const m = median(ms);
+    const rate = Math.round(THREAD_MESSAGES / (m / 1000)).toLocaleString("en");
+    return `${label}: median ${m.toFixed(0)} ms (${rate} msg/s), rounds ${ms.map((x) => x.toFixed(0)).join(" ")}`;
+  };
   return {
-    name: `SharedQueue vs MessagePort, ${THREAD_MESSAGES.toLocaleString("en")} messages of 8 bytes, worker to worker`,
-    ratio: median(port) / median(sab),
+    name: `tuned SPSC ring (goal) and the lab's SharedQueue vs MessagePort, ${THREAD_MESSAGES.toLocaleString("en")} messages of 8 bytes, worker to worker, ${THREAD_ROUNDS} rounds`,
+    ratio: port / median(times.SpscRing),
     goal: 5,
-    details: [`SharedQueue: median ${median(sab).toFixed(0)} ms (${rate(median(sab))})`, `MessagePort: median ${median(port).toFixed(0)} ms (${rate(median(port))})`],
+    details: [
+      line("MessagePort         ", times.MessagePort),
+      line("SpscRing (tuned)    ", times.SpscRing),
+      line("SharedQueue (model) ", times.SharedQueue),
+      `model answer's ratio: ${(port / median(times.SharedQueue)).toFixed(2)}x (no goal: it takes a lock for many producers and consumers)`,
+      `round by round (MessagePort / queue of the same round), median: tuned ${pairedRatio(times.MessagePort, times.SpscRing).toFixed(2)}x, model ${pairedRatio(times.MessagePort, times.SharedQueue).toFixed(2)}x`,
+      `tuned ring's sleeps (Atomics.wait that slept, both sides): median ${median(sleeps)} per ${THREAD_MESSAGES.toLocaleString("en")} messages`,
+      `load average (1, 5, 15 min) before: ${loadBefore}, after: ${load()}, on ${availableParallelism()} CPUs`,
+    ],
   };
 }
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
 import { QueueClosedError, QueueTimeoutError, SharedQueue } from "@impl/10-queues/shared-queue";
-import { expectRejects, expectThrows, impl, waitFor, withTimeout } from "../../../course/testkit";
+import { expectRejects, expectThrows, impl, threadEntry, waitFor, withTimeout } from "../../../course/testkit";
 
 const queueModule = impl("10-queues/shared-queue.ts");
 const queueWorker = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "queue-worker.ts");
@@ -71,11 +71,10 @@ const FUTEX_SYSCALL: Partial<Record<string, number>> = { x64: 202, arm64: 98, ia
 
 /** True once thread `tid` of this process is asleep in futex() (or merely asleep, on an unknown architecture). */
 function sleepsInFutex(tid: number): boolean {
-  const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-  if (state !== "S") return false;
+  if (threadEntry(process.pid, tid)?.state !== "S") return false;
   const futex = FUTEX_SYSCALL[process.arch];
   if (futex === undefined) return true;
+  // The system call a sleeping thread is in: /proc's "syscall" file, which the stat line does not carry.
   return Number(readFileSync(`/proc/self/task/${tid}/syscall`, "utf8").split(" ")[0]) === futex;
 }
 
