@@ -99,8 +99,8 @@ export async function startSupervisor(config: SupdConfig): Promise<Supervisor> {
   //      ProgramStateError -> "failed". Once shutdown has begun, start and restart
   //      are refused ("failed"): nothing may start behind the shutdown's back.
   //   4. server = await serveControl(config.socket, handle, { allowedUid: config.controlUid }
-  //      when the config names one) (on failure release
-  //      the pid file before rethrowing), then start the autostart programs.
+  //      when the config names one) (on failure, or if creating the Programs threw: close
+  //      their logs and release the pid file before rethrowing), then start the autostart programs.
   //   5. shutdown(), idempotent (one promise, however often called): server.close()
   //      first (no new clients; it removes the socket file), stop every program
   //      (in parallel), killOrphans(programPids, () => true) (escapees of any program),
@@ -160,7 +160,7 @@ async function main(): Promise<number> {
     // The launcher: the config is good; start the daemon and wait for its word.
     mkdirSync(config.logDir, { recursive: true });
     const log = path.join(config.logDir, "supd.log");
-    const readiness = await launchDaemon(script, [...argv.filter((a) => a !== "--config" && a !== args.config), "--config", config.file], log, READY_TIMEOUT_MS);
+    const readiness = await launchDaemon(script, ["--config", config.file], log, READY_TIMEOUT_MS);
     if (readiness.ok) process.stdout.write(`supd: ${readiness.message}\n`);
     else process.stderr.write(`supd: ${readiness.reason}\n`);
     return readiness.ok ? EXIT.ok : EXIT.failed;

@@ -99,8 +99,19 @@ export async function startSupervisor(config: SupdConfig): Promise<Supervisor> {
   };
   // supd's own children that are programs (the rest are adopted orphans).
   const programPids = (): ReadonlySet<number> => new Set([...programs.values()].map((p) => p.status().pid).filter((p): p is number => p !== null));
-  for (const spec of config.programs) {
-    programs.set(spec.name, new Program(spec, config.logDir, () => performance.now(), checkReady, programPids));
+  // A start that fails half-way gives back what it took: the log files, the pid file.
+  const abandon = (): void => {
+    for (const p of programs.values()) p.closeLog();
+    if (pid !== undefined && config.pidFile !== undefined) releasePidFile(config.pidFile, pid);
+  };
+  try {
+    // Each Program opens its log file: an unwritable logDir fails here, before anything runs.
+    for (const spec of config.programs) {
+      programs.set(spec.name, new Program(spec, config.logDir, () => performance.now(), checkReady, programPids));
+    }
+  } catch (err) {
+    abandon();
+    throw err;
   }
 
   let server: net.Server | undefined;
@@ -166,7 +177,7 @@ export async function startSupervisor(config: SupdConfig): Promise<Supervisor> {
   try {
     server = await serveControl(config.socket, handle, config.controlUid === undefined ? {} : { allowedUid: config.controlUid });
   } catch (err) {
-    if (pid !== undefined && config.pidFile !== undefined) releasePidFile(config.pidFile, pid);
+    abandon();
     throw err;
   }
   for (const p of programs.values()) if (p.spec.autostart) p.start();
@@ -236,7 +247,7 @@ async function main(): Promise<number> {
     // The launcher: the config is good; start the daemon and wait for its word.
     mkdirSync(config.logDir, { recursive: true });
     const log = path.join(config.logDir, "supd.log");
-    const readiness = await launchDaemon(script, [...argv.filter((a) => a !== "--config" && a !== args.config), "--config", config.file], log, READY_TIMEOUT_MS);
+    const readiness = await launchDaemon(script, ["--config", config.file], log, READY_TIMEOUT_MS);
     if (readiness.ok) process.stdout.write(`supd: ${readiness.message}\n`);
     else process.stderr.write(`supd: ${readiness.reason}\n`);
     return readiness.ok ? EXIT.ok : EXIT.failed;
