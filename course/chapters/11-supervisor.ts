@@ -52,7 +52,7 @@ export const chapter: Chapter = {
       {
         id: "shutdown",
         title: "startSupervisor(): readiness (foreground and daemon), requests, a subreaper, a shutdown that leaves nothing",
-        short: "Readiness, daemon, clean shutdown",
+        short: "Readiness, daemon, shutdown",
         points: 6,
         hints: [
           "startSupervisor() ties the parts together in an order that matters: claim the pid file, create the programs, serve the control socket, start the autostart programs, and say ready only when each is running or has failed. Shutdown runs the other way round, and only once, however many times it is asked for. Daemon mode (daemon.ts, given) reports to the launching command exactly what your `ready` promise says: if it resolves before every autostart program is RUNNING or has failed, `supd --config x && supctl status` sees programs still STARTING. Become a subreaper (becomeSubreaper(), given) before the first program starts, or escaped grandchildren go to pid 1 and survive you.",
