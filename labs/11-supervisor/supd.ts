@@ -118,10 +118,10 @@ export class UnknownProgramError extends Error {
   }
 }
 
-/** Which autostart programs did not make it to RUNNING (empty: all did). */
+/** The autostart programs that gave up starting (FATAL); one that ran and exited (EXITED) did start. */
 function failedPrograms(supervisor: Supervisor): string[] {
   return [...supervisor.programs.values()]
-    .filter((p) => p.spec.autostart && p.state !== "RUNNING")
+    .filter((p) => p.spec.autostart && p.state === "FATAL")
     .map((p) => {
       const last = p.status().history.at(-1);
       return `${p.name} ${p.state}${last?.exit !== undefined ? ` (${last.exit})` : ""}`;
