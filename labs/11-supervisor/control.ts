@@ -1,4 +1,4 @@
-// Lab 11, part 3: the control socket.
+// Lab 11, part 4: the control socket.
 //
 // Fill in the TODOs (clearStaleSocket, serveClient, serveControl). probe() and send() are given.
 //

@@ -1,6 +1,6 @@
 // Lab 11, part 2: one supervised program and its state machine.
 //
-// Fill in the TODOs (backoffDelay, start, stop, spawnChild, exited).
+// Fill in the TODOs (backoffDelay, start, stop, spawnChild, exited; logLines is part 3, the logs).
 //
 //              start()                 startMs passed
 //   STOPPED ----------> STARTING ----------------------> RUNNING
@@ -20,11 +20,13 @@
 // Times are on the monotonic clock: a wall clock set back by NTP or an admin
 // would stretch a backoff delay to hours, or make a crash loop look healthy.
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
 import path from "node:path";
+import type { Readable } from "node:stream";
 import type { ProgramSpec } from "./config";
+import { LineBuffer, LogFile } from "./logs";
 import { groupMembers, signalGroup } from "./proc";
 import { HISTORY_LIMIT, type ProgramEvent, type ProgramState, type ProgramStatus } from "./protocol";
+import { killOrphans, PROGRAM_MARK } from "./subreaper";
 
 /** Milliseconds on a monotonic clock. */
 export type Clock = () => number;
@@ -57,6 +59,12 @@ export class Program {
   private stopping: Promise<void> | undefined;
   /** Resolves when the current child has exited and been reaped. */
   private exitedPromise: Promise<void> = Promise.resolve();
+  /** Resolves when every pipe of every child started so far has been read to its end. */
+  private outputEnded: Promise<void> = Promise.resolve();
+  /** Where stdout and stderr go, line by line: `<logDir>/<name>.log`. */
+  readonly logFile: string;
+  private readonly log: LogFile;
+  private logError: string | undefined;
 
   constructor(
     readonly spec: ProgramSpec,
@@ -64,7 +72,27 @@ export class Program {
     private readonly now: Clock = () => performance.now(),
     /** Called after every state change (supd uses it for readiness). */
     private readonly onChange: (program: Program) => void = () => undefined,
-  ) {}
+    /** The pids of every program supd runs (to tell its own children from adopted orphans). */
+    private readonly programPids: () => ReadonlySet<number> = () => new Set(),
+  ) {
+    this.logFile = path.join(logDir, `${spec.name}.log`);
+    this.log = new LogFile(this.logFile);
+  }
+
+  /** SIGHUP: logrotate renamed the log; write to a new file under its name. */
+  reopenLog(): void {
+    this.log.reopen();
+  }
+
+  /** Resolves once everything the programs wrote has been read and logged (their pipes are at EOF). */
+  drained(): Promise<void> {
+    return this.outputEnded;
+  }
+
+  /** Close the log file (supd's shutdown, once drained). */
+  closeLog(): void {
+    this.log.close();
+  }
 
   get name(): string {
     return this.spec.name;
@@ -101,17 +129,24 @@ export class Program {
     //   signalGroup(pgid, spec.stopSignal) (the whole group, not only the leader),
     //   a timer that sends SIGKILL to the group after spec.stopTimeoutMs,
     //   wait for the leader's exit AND for groupMembers(pgid) to be empty (poll it:
-    //   no event tells when a group empties), clear the timer, then STOPPED.
+    //   no event tells when a group empties), then
+    //   `await killOrphans(this.programPids, (o) => o.program === this.name)`: the
+    //   grandchildren that left the group (setsid) and came back to supd, the subreaper;
+    //   clear the timer, then STOPPED.
     // Two stop() calls at once must share one stop (keep the promise).
     throw new Error("TODO: Program.stop is not written yet");
   }
 
+  private lastExit: string | undefined;
+
   /**
    * TODO (called by start() and by the BACKOFF timer): spawn the program
    *   - in its own process group (spawn's `detached: true` runs setsid()),
-   *   - with stdout and stderr appended to `<logDir>/<name>.log` (open the file,
-   *     pass the fd in stdio, close your copy),
-   *   - cwd and env (added to process.env) from the spec;
+   *   - with stdout and stderr through pipes (stdio: ["ignore", "pipe", "pipe"]), each
+   *     read by this.logLines(stream); keep `this.outputEnded` resolving once every
+   *     pipe so far has ended: Promise.all([this.outputEnded, ...those promises]),
+   *   - cwd from the spec, env: process.env + spec.env + { [PROGRAM_MARK]: name }
+   *     (the mark tells whose an escaped grandchild is);
    * record STARTING with its pid, and arm a timer: still STARTING after
    * spec.startMs -> RUNNING (and retries back to 0). Its "exit" (or "error")
    * goes to exited() with a description: "exit 3" or "signal SIGKILL".
@@ -132,6 +167,29 @@ export class Program {
    */
   private exited(description: string): void {
     throw new Error(`TODO: Program.exited is not written yet (${description})`);
+  }
+
+  /** Copy `stream` into the log, whole lines at a time, until its END (not the program's exit). */
+  private logLines(stream: Readable): Promise<void> {
+    // TODO (part 3, the logs): one LineBuffer per stream (stdout and stderr each cut
+    // their own lines). On "data": this.writeLog(lines.push(chunk)). On "close" (the
+    // pipe's END, which comes after the program's exit when it wrote fast): write
+    // lines.end(), then resolve. Never stop at the program's exit: its last lines are
+    // still in the pipe then.
+    throw new Error("TODO: Program.logLines is not written yet");
+  }
+
+  private writeLog(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    try {
+      this.log.write(bytes);
+      this.logError = undefined;
+    } catch (err) {
+      // A full disk must not kill supd: say it once, keep supervising.
+      const code = (err as NodeJS.ErrnoException).code ?? "error";
+      if (this.logError !== code) process.stderr.write(`supd: cannot write ${this.logFile} (${code}): lines lost\n`);
+      this.logError = code;
+    }
   }
 
   private transition(event: Omit<ProgramEvent, "at">): void {

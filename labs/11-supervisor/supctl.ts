@@ -2,26 +2,29 @@
 //
 //   supctl --socket PATH [--timeout MS] [--json] status
 //   supctl --socket PATH start|stop|restart NAME
+//   supctl --socket PATH [--lines N] tail NAME      the last N lines of NAME's log
 //   supctl --socket PATH shutdown
 //
 // Exit status: 0 done, 1 supd refused, 2 usage, 3 supd is not running,
 // 4 permission denied, 5 timed out, 6 protocol error.
 import { ClientError, request } from "./client";
-import type { ProgramStatus, Request } from "./protocol";
+import { TAIL_DEFAULT_LINES, TAIL_MAX_LINES, type ProgramStatus, type Request } from "./protocol";
 
-const USAGE = "usage: supctl --socket PATH [--timeout MS] [--json] status | start NAME | stop NAME | restart NAME | shutdown";
+const USAGE = "usage: supctl --socket PATH [--timeout MS] [--json] status | start NAME | stop NAME | restart NAME | [--lines N] tail NAME | shutdown";
 const EXIT_BY_KIND = { "not-running": 3, "permission-denied": 4, "timed-out": 5, protocol: 6 } as const;
 
 function parseArgs(argv: string[]): { socket: string; timeoutMs: number; json: boolean; req: Request } | string {
   let socket: string | undefined;
   let timeoutMs: number | undefined;
   let json = false;
+  let lines: number | undefined;
   const words: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--socket") socket = argv[++i];
     else if (arg === "--timeout") timeoutMs = Number(argv[++i]);
     else if (arg === "--json") json = true;
+    else if (arg === "--lines" || arg === "-n") lines = Number(argv[++i]);
     else if (arg.startsWith("--")) return `unknown option ${arg}`;
     else words.push(arg);
   }
@@ -33,6 +36,12 @@ function parseArgs(argv: string[]): { socket: string; timeoutMs: number; json: b
     if (name !== undefined) return `${cmd} takes no program name`;
     // Shutting down waits for every program's stop timeout: allow for it.
     return { socket, json, timeoutMs: timeoutMs ?? (cmd === "shutdown" ? 60_000 : 5000), req: { cmd } };
+  }
+  if (lines !== undefined && !(Number.isInteger(lines) && lines >= 1 && lines <= TAIL_MAX_LINES)) return `--lines needs a whole number from 1 to ${TAIL_MAX_LINES}`;
+  if (lines !== undefined && cmd !== "tail") return "--lines goes with tail only";
+  if (cmd === "tail") {
+    if (name === undefined) return "tail needs a program name";
+    return { socket, json, timeoutMs: timeoutMs ?? 5000, req: { cmd, name, lines: lines ?? TAIL_DEFAULT_LINES } };
   }
   if (cmd === "start" || cmd === "stop" || cmd === "restart") {
     if (name === undefined) return `${cmd} needs a program name`;
@@ -64,6 +73,7 @@ async function main(): Promise<number> {
     }
     if (parsed.json) process.stdout.write(`${JSON.stringify(response)}\n`);
     else if (response.programs) process.stdout.write(`${statusTable(response.programs)}\n`);
+    else if (response.lines) process.stdout.write(response.lines.map((line) => `${line}\n`).join(""));
     else process.stdout.write(`${response.message ?? "ok"}\n`);
     return 0;
   } catch (err) {

@@ -1,4 +1,4 @@
-// Lab 11, part 3: the control socket.
+// Lab 11, part 4: the control socket.
 //
 // supd's only door. It must be:
 //   - private from birth: mode 0600 from the instant the file exists (a chmod

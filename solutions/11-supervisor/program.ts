@@ -18,11 +18,13 @@
 // Times are on the monotonic clock: a wall clock set back by NTP or an admin
 // would stretch a backoff delay to hours, or make a crash loop look healthy.
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
 import path from "node:path";
+import type { Readable } from "node:stream";
 import type { ProgramSpec } from "./config";
+import { LineBuffer, LogFile } from "./logs";
 import { groupMembers, signalGroup } from "./proc";
 import { HISTORY_LIMIT, type ProgramEvent, type ProgramState, type ProgramStatus } from "./protocol";
+import { killOrphans, PROGRAM_MARK } from "./subreaper";
 
 /** Milliseconds on a monotonic clock. */
 export type Clock = () => number;
@@ -54,6 +56,12 @@ export class Program {
   private stopping: Promise<void> | undefined;
   /** Resolves when the current child has exited and been reaped. */
   private exitedPromise: Promise<void> = Promise.resolve();
+  /** Resolves when every pipe of every child started so far has been read to its end. */
+  private outputEnded: Promise<void> = Promise.resolve();
+  /** Where stdout and stderr go, line by line: `<logDir>/<name>.log`. */
+  readonly logFile: string;
+  private readonly log: LogFile;
+  private logError: string | undefined;
 
   constructor(
     readonly spec: ProgramSpec,
@@ -61,7 +69,27 @@ export class Program {
     private readonly now: Clock = () => performance.now(),
     /** Called after every state change (supd uses it for readiness). */
     private readonly onChange: (program: Program) => void = () => undefined,
-  ) {}
+    /** The pids of every program supd runs (to tell its own children from adopted orphans). */
+    private readonly programPids: () => ReadonlySet<number> = () => new Set(),
+  ) {
+    this.logFile = path.join(logDir, `${spec.name}.log`);
+    this.log = new LogFile(this.logFile);
+  }
+
+  /** SIGHUP: logrotate renamed the log; write to a new file under its name. */
+  reopenLog(): void {
+    this.log.reopen();
+  }
+
+  /** Resolves once everything the programs wrote has been read and logged (their pipes are at EOF). */
+  drained(): Promise<void> {
+    return this.outputEnded;
+  }
+
+  /** Close the log file (supd's shutdown, once drained). */
+  closeLog(): void {
+    this.log.close();
+  }
 
   get name(): string {
     return this.spec.name;
@@ -126,6 +154,9 @@ export class Program {
       while (groupMembers(pgid).length > 0) {
         await new Promise((resolve) => setTimeout(resolve, GROUP_POLL_MS));
       }
+      // Grandchildren that left the group (setsid) were re-parented to supd, the
+      // subreaper, when their parent died: the ones marked with this program go too.
+      await killOrphans(this.programPids, (orphan) => orphan.program === this.name);
     } finally {
       clearTimeout(escalate);
     }
@@ -135,20 +166,18 @@ export class Program {
   private lastExit: string | undefined;
 
   private spawnChild(): void {
-    const log = openSync(path.join(this.logDir, `${this.name}.log`), "a");
-    let child: ChildProcess;
-    try {
-      child = spawn(this.spec.command, this.spec.args, {
-        cwd: this.spec.cwd,
-        env: { ...process.env, ...this.spec.env },
-        // setsid(): its own session and process group, so -pid reaches all of it.
-        detached: true,
-        stdio: ["ignore", log, log],
-      });
-    } finally {
-      // The child has its own copy of the descriptor now.
-      closeSync(log);
-    }
+    const child = spawn(this.spec.command, this.spec.args, {
+      cwd: this.spec.cwd,
+      // The mark survives fork and exec: an escaped grandchild still says whose it is.
+      env: { ...process.env, ...this.spec.env, [PROGRAM_MARK]: this.name },
+      // setsid(): its own session and process group, so -pid reaches all of it.
+      detached: true,
+      // Pipes, not the log file: supd alone holds the file, so it can reopen it.
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const streams = [child.stdout, child.stderr].filter((s): s is Readable => s !== null);
+    const logged = streams.map((stream) => this.logLines(stream));
+    this.outputEnded = Promise.all([this.outputEnded, ...logged]).then(() => undefined);
     this.child = child;
     this.pgid = child.pid;
     this.lastExit = undefined;
@@ -207,6 +236,31 @@ export class Program {
     if (this.spec.autorestart) {
       this.retries = 0;
       this.spawnChild();
+    }
+  }
+
+  /** Copy `stream` into the log, whole lines at a time, until its END (not the program's exit). */
+  private logLines(stream: Readable): Promise<void> {
+    const lines = new LineBuffer();
+    return new Promise((resolve) => {
+      stream.on("data", (chunk: Buffer) => this.writeLog(lines.push(chunk)));
+      stream.once("close", () => {
+        this.writeLog(lines.end());
+        resolve();
+      });
+    });
+  }
+
+  private writeLog(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    try {
+      this.log.write(bytes);
+      this.logError = undefined;
+    } catch (err) {
+      // A full disk must not kill supd: say it once, keep supervising.
+      const code = (err as NodeJS.ErrnoException).code ?? "error";
+      if (this.logError !== code) process.stderr.write(`supd: cannot write ${this.logFile} (${code}): lines lost\n`);
+      this.logError = code;
     }
   }
 

@@ -35,12 +35,17 @@ export type Request =
   | { cmd: "start"; name: string }
   | { cmd: "stop"; name: string }
   | { cmd: "restart"; name: string }
+  | { cmd: "tail"; name: string; lines: number }
   | { cmd: "shutdown" };
+
+/** tail's default and largest number of lines. */
+export const TAIL_DEFAULT_LINES = 20;
+export const TAIL_MAX_LINES = 10_000;
 
 export type ErrorCode = "bad-request" | "too-large" | "permission-denied" | "unknown-program" | "failed";
 
 export type Response =
-  | { ok: true; programs?: ProgramStatus[]; message?: string }
+  | { ok: true; programs?: ProgramStatus[]; lines?: string[]; message?: string }
   | { ok: false; code: ErrorCode; error: string };
 
 /** A request frame that is not a Request. */
@@ -60,11 +65,19 @@ export function parseRequest(payload: Buffer): Request {
     throw new BadRequestError("a request must be a JSON object, this frame is not JSON");
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new BadRequestError("a request must be a JSON object");
-  const { cmd, name } = value as { cmd?: unknown; name?: unknown };
+  const { cmd, name, lines } = value as { cmd?: unknown; name?: unknown; lines?: unknown };
   if (cmd === "status" || cmd === "shutdown") return { cmd };
   if (cmd === "start" || cmd === "stop" || cmd === "restart") {
     if (typeof name !== "string" || name === "") throw new BadRequestError(`"${cmd}" needs a program name in "name"`);
     return { cmd, name };
   }
-  throw new BadRequestError(`unknown command ${JSON.stringify(cmd)}: expected status, start, stop, restart or shutdown`);
+  if (cmd === "tail") {
+    if (typeof name !== "string" || name === "") throw new BadRequestError(`"tail" needs a program name in "name"`);
+    if (lines === undefined) return { cmd, name, lines: TAIL_DEFAULT_LINES };
+    if (typeof lines !== "number" || !Number.isInteger(lines) || lines < 1 || lines > TAIL_MAX_LINES) {
+      throw new BadRequestError(`"lines" must be an integer from 1 to ${TAIL_MAX_LINES}`);
+    }
+    return { cmd, name, lines };
+  }
+  throw new BadRequestError(`unknown command ${JSON.stringify(cmd)}: expected status, start, stop, restart, tail or shutdown`);
 }

@@ -1,12 +1,12 @@
 // Shared by the lab 11 tests: run the real supd and supctl as child processes,
 // talk to supd over its socket, and read the kernel's view of what is left.
 import type { ChildProcess, SpawnOptions } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { request } from "@impl/11-supervisor/client";
 import type { ProgramStatus, Request, Response } from "@impl/11-supervisor/protocol";
-import { impl, readAll, readLine, spawnTracked, tsNodeArgs, waitFor, waitForExit, type ExitStatus } from "../../../course/testkit";
+import { impl, processEntry, processTable, readAll, readLine, spawnTracked, trackPid, tsNodeArgs, waitFor, waitForExit, type ExitStatus } from "../../../course/testkit";
 
 export const SUPD = impl("11-supervisor/supd.ts");
 export const SUPCTL = impl("11-supervisor/supctl.ts");
@@ -62,6 +62,30 @@ export async function runSupdToExit(config: string): Promise<ExitStatus & { stdo
   return { ...status, stdout, stderr };
 }
 
+/** Run `supd --config FILE` (daemon mode) to the end of its launcher: exit status, output, and the daemon's pid from the pid file. */
+export async function launchDaemon(config: string): Promise<ExitStatus & { stdout: string; stderr: string; daemonPid: number | undefined }> {
+  const child = spawnTracked(process.execPath, [...tsNodeArgs, SUPD, "--config", config]);
+  const [stdout, stderr, status] = await Promise.all([
+    readAll(child.stdout!, "supd's stdout to end", SLOW),
+    readAll(child.stderr!, "supd's stderr to end", SLOW),
+    waitForExit(child, "the supd launcher to exit (once the daemon is ready or has failed)", SLOW),
+  ]);
+  const daemonPid = readPidFile(path.join(path.dirname(config), "supd.pid"));
+  // The daemon is no child of ours: kill it at cleanup even if the test fails.
+  if (daemonPid !== undefined) trackPid(daemonPid);
+  return { ...status, stdout, stderr, daemonPid };
+}
+
+/** The pid in a pid file, or undefined when there is none. */
+export function readPidFile(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, "utf8").split("\n")[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Run supctl with `args` to the end. */
 export async function supctl(args: string[], spawn: SpawnOptions = {}): Promise<ExitStatus & { stdout: string; stderr: string }> {
   const child = spawnTracked(process.execPath, [...tsNodeArgs, SUPCTL, ...args], spawn);
@@ -93,33 +117,32 @@ export function waitForProgram(socket: string, name: string, what: string, test:
   }, { timeoutMs, intervalMs: 50 });
 }
 
-/** /proc/<pid>/stat fields this lab needs; undefined when gone. */
-export function stat(pid: number): { state: string; ppid: number; pgrp: number; startTime: number } | undefined {
+/** The text of `dir/logs/<name>.log` ("" while it does not exist). */
+export function readLog(dir: string, name: string): string {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    return { state: f[0] ?? "?", ppid: Number(f[1]), pgrp: Number(f[2]), startTime: Number(f[19]) };
-  } catch {
-    return undefined;
+    return readFileSync(path.join(dir, "logs", `${name}.log`), "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return "";
+    throw err;
   }
 }
 
 /** Whether `pid` is a live (non-zombie) process. */
 export function alive(pid: number): boolean {
-  const s = stat(pid);
-  return s !== undefined && s.state !== "Z";
+  const entry = processEntry(pid);
+  return entry !== undefined && entry.state !== "Z";
 }
 
 /** Live members of process group `pgid`. */
 export function groupMembers(pgid: number): number[] {
-  return readdirSync("/proc")
-    .map(Number)
-    .filter((pid) => Number.isInteger(pid) && stat(pid)?.pgrp === pgid && alive(pid));
+  return processTable()
+    .filter((entry) => entry.pgid === pgid && entry.state !== "Z")
+    .map((entry) => entry.pid);
 }
 
 /** How long `pid` has existed, in ms, from /proc (start time in clock ticks vs uptime). */
 export function ageMs(pid: number): number {
-  const startTicks = stat(pid)?.startTime ?? 0;
+  const startTicks = processEntry(pid)?.startTicks ?? 0;
   const uptimeSeconds = Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]);
   return uptimeSeconds * 1000 - (startTicks * 1000) / 100;
 }

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { tempDir, waitFor, waitForExit } from "../../../course/testkit";
+import { processEntry, tempDir, waitFor, waitForExit } from "../../../course/testkit";
 import { alive, ask, groupMembers, sh, startSupd, supctl, TEST_MS, waitForProgram, writeConfig, type RunningSupd } from "./harness";
 
 /** Programs with children in their groups, one of which ignores SIGTERM. */
@@ -70,5 +70,41 @@ describe("shutdown", () => {
     expectNothingLeft(supd, pids);
     const worker = readFileSync(path.join(dir, "logs", "worker.log"), "utf8");
     expect(worker, "worker.log").toBe("");
+  }, TEST_MS);
+
+  it("a grandchild that leaves the group (double fork + setsid) is adopted by supd, the subreaper, and killed at stop and at shutdown", async () => {
+    const dir = tempDir("supd-down-");
+    // The program's child (node) starts `sleep` in a new session and exits at once: the
+    // grandchild has left the program's group, and its parent is dead.
+    const escape = (name: string): Record<string, unknown> =>
+      sh(`"${process.execPath}" -e "const c = require('child_process').spawn('sleep', ['1000'], { detached: true, stdio: 'ignore' }); c.unref(); require('fs').writeFileSync('${name}-escapee.pid', String(c.pid))"; exec sleep 1000`, { cwd: dir, startMs: 100 });
+    const supd = await startSupd(writeConfig(dir, { first: escape("first"), second: escape("second") }));
+    const escapees: number[] = [];
+    for (const name of ["first", "second"]) {
+      const status = await waitForProgram(supd.socket, name, "RUNNING", (p) => p.state === "RUNNING");
+      const escapee = await waitFor(`${name}'s escaped grandchild to be adopted by supd once its parent died (supd must be a child subreaper)`, () => {
+        let pid: number;
+        try {
+          pid = Number(readFileSync(path.join(dir, `${name}-escapee.pid`), "utf8"));
+        } catch {
+          return undefined;
+        }
+        // Its parent (node) exits right after writing the file: wait for the re-parenting.
+        const entry = processEntry(pid);
+        return entry?.ppid === supd.pid ? pid : undefined;
+      });
+      const entry = processEntry(escapee)!;
+      expect(entry.pgid, `${name}'s escapee left the program's group`).not.toBe(status.pid);
+      escapees.push(escapee);
+    }
+
+    expect(await ask(supd.socket, { cmd: "stop", name: "first" }), "stop first").toMatchObject({ ok: true });
+    expect(alive(escapees[0]!), "first's escapee is killed when first stops").toBe(false);
+    expect(alive(escapees[1]!), "second's escapee is not first's: it still runs").toBe(true);
+
+    const result = await supctl(["--socket", supd.socket, "shutdown"]);
+    expect(result.code, `supctl shutdown (stderr: ${result.stderr})`).toBe(0);
+    expect(await waitForExit(supd.child, "supd to exit after shutdown", 30_000)).toEqual({ code: 0, signal: null });
+    for (const pid of escapees) expect(alive(pid), `escapee ${pid} after shutdown`).toBe(false);
   }, TEST_MS);
 });
