@@ -18,7 +18,7 @@ import path from "node:path";
 import { MessageChannel, Worker } from "node:worker_threads";
 import { ProcessQueueReader } from "../../solutions/10-queues/process-queue";
 import { SharedQueue } from "../../solutions/10-queues/shared-queue";
-import { courseRoot } from "../impl";
+import { courseRoot } from "../foundation/layout";
 import type { Benchmark, BenchResult } from "./types";
 
 const THREAD_MESSAGES = 200_000;

@@ -2,8 +2,8 @@
 // disagree. `npm run course:readme` rewrites it; `npm test` checks it.
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { courseRoot } from "../impl";
-import { chapters, labDir, notebookPath } from "../manifest";
+import { chapters } from "../manifest";
+import { courseRoot, labId, notebookPath } from "../foundation/layout";
 
 const START = "<!-- chapters:start (generated from course/manifest.ts by `npm run course:readme`) -->";
 const END = "<!-- chapters:end -->";
@@ -15,7 +15,7 @@ const cell = (text: string): string => text.replace(/</g, "&lt;").replace(/>/g, 
 export function chapterTable(): string {
   const rows = chapters.map((c) => {
     const points = c.lab.tasks.reduce((sum, t) => sum + t.points, 0);
-    return `| ${c.number} | ${cell(c.title)} | ${cell(c.summary)} | [notebook](${notebookPath(c)}) | [\`labs/${labDir(c)}\`](labs/${labDir(c)}) (${c.lab.tasks.length} tasks, ${points} points) |`;
+    return `| ${c.number} | ${cell(c.title)} | ${cell(c.summary)} | [notebook](${notebookPath(c)}) | [\`labs/${labId(c)}\`](labs/${labId(c)}) (${c.lab.tasks.length} tasks, ${points} points) |`;
   });
   return ["| # | chapter | what you do | read | lab |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
 }

@@ -16,13 +16,13 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { solutionReferences } from "../check/model-answers";
-import { exportMismatches, staticProblems, testFiles } from "../check/integrity";
+import { exportMismatches, staticProblems } from "../check/integrity";
 import { readmeProblems } from "../check/readme";
 import { projectTypeErrors, tslabTypeErrors } from "../check/typecheck";
 import { runLab, type LabRun } from "../grader/run-lab";
 import { snapshotProblems } from "../grader/snapshot";
-import { courseRoot, type Impl } from "../impl";
-import { chapters, labDir, notebookPath, type Chapter } from "../manifest";
+import { courseRoot, labId, labTestFiles, notebookPath, type Impl } from "../foundation/layout";
+import { chapters, type Chapter } from "../manifest";
 import { HIDE_TOOLS_VARIABLE } from "../runner/hide-tools";
 
 interface CheckResult {
@@ -49,7 +49,7 @@ async function check(name: string, run: () => string[] | Promise<string[]>): Pro
 
 /** What is wrong with a lab run, given what every test should have done. */
 function labProblems(chapter: Chapter, run: LabRun, expected: "pass" | "fail"): string[] {
-  const where = `${run.impl}/${labDir(chapter)}`;
+  const where = `${run.impl}/${labId(chapter)}`;
   const problems: string[] = [];
   if (run.compileError) problems.push(`${where}: does not load: ${run.compileError}`);
   if (run.hung) problems.push(`${where}: hung: ${run.hung}`);
@@ -78,7 +78,7 @@ async function labsCheck(impl: Impl, expected: "pass" | "fail"): Promise<string[
     const run = await runLab(chapter, { impl });
     const counts = `${run.outcomes.filter((o) => o.state === expected).length}/${run.outcomes.length}`;
     const skipped = run.outcomes.filter((o) => o.state === "skip");
-    console.log(`     ${labDir(chapter)}: ${counts} ${expected === "pass" ? "passed" : "failed"} (${(run.durationMs / 1000).toFixed(1)} s)`);
+    console.log(`     ${labId(chapter)}: ${counts} ${expected === "pass" ? "passed" : "failed"} (${(run.durationMs / 1000).toFixed(1)} s)`);
     for (const s of skipped) console.log(`       skipped: ${s.name}`);
     problems.push(...labProblems(chapter, run, expected));
   }
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
   if (!args.has("--no-notebooks")) await check("notebooks run with no error, against the starters and the solutions (course kernel)", notebooksCheck);
 
   const failed = results.filter((r) => r.problems.length > 0);
-  const testCount = chapters.reduce((n, c) => n + testFiles(c).length, 0);
+  const testCount = chapters.reduce((n, c) => n + labTestFiles(c).length, 0);
   console.log(`\n${chapters.length} chapters, ${testCount} test files.`);
   console.log(`check: ${results.length - failed.length} passed, ${failed.length} failed`);
   process.exit(failed.length === 0 ? 0 : 1);

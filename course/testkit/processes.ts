@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { implRoot } from "../impl";
+import { implRoot } from "../foundation/layout";
 
 /** The environment variable that marks processes started by a test. */
 export const TEST_MARK_VARIABLE = "COURSE_TEST_MARK";
