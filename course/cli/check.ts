@@ -17,11 +17,12 @@ import os from "node:os";
 import path from "node:path";
 import { solutionReferences } from "../check/model-answers";
 import { exportMismatches, staticProblems } from "../check/integrity";
+import { layerProblems } from "../check/layers";
 import { readmeProblems } from "../check/readme";
 import { projectTypeErrors, tslabTypeErrors } from "../check/typecheck";
 import { runLab, type LabRun } from "../grader/run-lab";
 import { snapshotProblems } from "../grader/snapshot";
-import { courseRoot, labId, labTestFiles, notebookPath, type Impl } from "../foundation/layout";
+import { courseRoot, labId, labTestFiles, type Impl } from "../foundation/layout";
 import { chapters, type Chapter } from "../manifest";
 import { HIDE_TOOLS_VARIABLE } from "../runner/hide-tools";
 
@@ -165,6 +166,7 @@ async function main(): Promise<void> {
   await check("type-check (tslab's TypeScript 5.0, what notebooks import)", () => tslabTypeErrors());
   await check("integrity: manifest, notebooks, starters, hints", staticProblems);
   await check("integrity: starters export what solutions export", exportMismatches);
+  await check("integrity: imports go down the layers only (course/check/layers.ts)", () => layerProblems(courseRoot));
   await check("integrity: notebooks and labs never refer to solutions/", () => solutionReferences(courseRoot));
   await check("integrity: README chapter table matches the manifest", readmeProblems);
   await check("integrity: lab snapshot up to date (npm run course:freeze)", snapshotProblems);

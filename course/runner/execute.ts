@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { registerCleanup } from "./cleanup";
-import { delay, Kernel, type KernelOptions } from "./kernel";
+import { Kernel, type KernelOptions } from "./kernel";
 import { LeftoverWatch, type Leftover } from "./leftovers";
 import { ownedPrefix, removeStaleFolders } from "./stale-folders";
 import type { Message } from "./protocol";

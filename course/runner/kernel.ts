@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import os from "node:os";
 import path from "node:path";
 import { Dealer, Subscriber } from "zeromq";
-import { signalQuietly } from "../testkit/processes";
+import { signalQuietly } from "../foundation/processes";
 import { registerCleanup } from "./cleanup";
 import { shadowPath, toolsToHide } from "./hide-tools";
 import { ownedPrefix } from "./stale-folders";
@@ -263,6 +263,6 @@ export class Kernel {
   }
 }
 
-export function delay(ms: number): Promise<void> {
+function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -9,7 +9,7 @@ import { NOT_YET } from "../notebook-kit";
 import { runNotebook, type RunOptions } from "../runner/execute";
 import { removeStaleFolders } from "../runner/stale-folders";
 import type { ErrorOutput, Notebook } from "../runner/nbformat";
-import { isAlive, pidsWithEnv, signalQuietly, waitUntil } from "../testkit/processes";
+import { isAlive, pidsWithEnv, signalQuietly, waitUntil } from "../foundation/processes";
 import { courseRoot } from "../foundation/layout";
 
 const FIXTURES = path.join(courseRoot, "course", "tests", "fixtures", "runner");
