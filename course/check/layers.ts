@@ -60,9 +60,39 @@ function importedFile(root: string, from: string, specifier: string): string | u
   return target;
 }
 
-/** Every import of a module from a higher layer, one line each: who imports what, and which layers. */
-export function layerProblems(root: string, layers: readonly Layer[] = LAYERS): string[] {
+/** What lab tests may import from the machinery: the test-kit, which ships with every learner's copy. */
+export const LAB_TESTS_IMPORT = "course/testkit/";
+
+/**
+ * Labs and solutions stand on the course from outside: a lab's tests reach the machinery only
+ * through the test-kit, and lab code (starters, solutions) not at all.
+ */
+function labProblems(root: string): string[] {
   const problems: string[] = [];
+  for (const top of ["labs", "solutions"]) {
+    for (const file of sourceFiles(root, [{ name: top, paths: [`${top}/`] }])) {
+      const isTest = file.split("/").includes("tests");
+      for (const { fileName } of ts.preProcessFile(readFileSync(path.join(root, file), "utf8"), true, true).importedFiles) {
+        const target = importedFile(root, file, fileName);
+        if (target === undefined || !target.startsWith("course/")) continue;
+        if (isTest && `${target}/`.startsWith(LAB_TESTS_IMPORT)) continue;
+        problems.push(
+          isTest
+            ? `${file} imports ${target}: a lab's tests use the machinery only through ${LAB_TESTS_IMPORT} (export what they need from there)`
+            : `${file} imports ${target}: lab code (starters and solutions) does not depend on the course machinery`,
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Every import of a module from a higher layer, and every import of the machinery by a lab other
+ * than its tests' use of the test-kit, one line each: who imports what, and why it may not.
+ */
+export function layerProblems(root: string, layers: readonly Layer[] = LAYERS): string[] {
+  const problems: string[] = labProblems(root);
   for (const file of sourceFiles(root, layers)) {
     const own = layerOf(file, layers);
     const imports = ts.preProcessFile(readFileSync(path.join(root, file), "utf8"), true, true).importedFiles;

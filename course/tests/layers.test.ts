@@ -1,5 +1,6 @@
 // The layer check of `npm test` (course/check/layers.ts): it finds an upward import, of any form,
-// in a small course tree made for the test, and finds none in the course itself.
+// and a lab reaching past the test-kit, in a small course tree made for the test, and finds none in
+// the course itself.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -32,7 +33,7 @@ describe("layer check", () => {
     expect(layerOf("labs/00-welcome/stat.ts")).toBe(-1);
   });
 
-  it("reports every upward import (import, export from, type-only, require, dynamic import), and accepts downward and same-layer ones", () => {
+  it("reports every upward import (import, export from, type-only, require, dynamic import) and every lab import of the machinery but the tests' test-kit, and accepts downward and same-layer ones", () => {
     const root = tree({
       "course/foundation/proc.ts": 'import { x } from "../grader/run-lab";\nexport {};\n',
       "course/foundation/layout.ts": 'import type { Args } from "../cli/lib/args";\nexport { y } from "./proc";\n',
@@ -41,8 +42,12 @@ describe("layer check", () => {
       "course/runner/kernel.ts": 'export const cli = () => import("../cli/grade");\nimport { check } from "../check/layers";\n',
       "course/testkit/processes.ts": 'import { runLab } from "../grader/run-lab";\nimport zeromq from "zeromq";\n',
       "course/notebook-kit/index.ts": "export {};\n",
+      "course/testkit/index.ts": "export {};\n",
       "course/cli/grade.ts": 'import { runLab } from "../grader/run-lab";\nimport { kit } from "../testkit/processes";\n',
       "course/cli/lib/args.ts": "export {};\n",
+      "labs/00-x/tests/x.test.ts": 'import { spawnTs } from "../../../course/testkit";\nimport { processEntry } from "../../../course/foundation/proc";\nimport { f } from "@impl/00-x/x";\n',
+      "labs/00-x/x.ts": 'import { hasCommand } from "../../course/testkit";\nexport {};\n',
+      "solutions/00-x/x.ts": 'import { readFileSync } from "node:fs";\nexport {};\n',
     });
     expect(layerProblems(root).map((problem) => problem.split(":")[0])).toEqual([
       "course/foundation/layout.ts imports course/cli/lib/args.ts",
@@ -50,6 +55,8 @@ describe("layer check", () => {
       "course/grader/run-lab.ts imports course/testkit/processes.ts",
       "course/grader/score.ts imports course/notebook-kit/index.ts",
       "course/runner/kernel.ts imports course/cli/grade.ts",
+      "labs/00-x/tests/x.test.ts imports course/foundation/proc.ts",
+      "labs/00-x/x.ts imports course/testkit/index.ts",
     ]);
     expect(layerProblems(root)[0]).toMatch(/the foundation layer must not depend on the commands layer above it/);
   });
