@@ -3,7 +3,7 @@
 //   labs       (default) the learner's work, graded by `npm run grade`
 //   solutions  the model answers, proven by `npm test`
 import { defineConfig } from "vitest/config";
-import { implRoot } from "./course/impl";
+import { implRoot } from "./course/foundation/layout";
 
 export default defineConfig({
   resolve: {

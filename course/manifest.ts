@@ -2,6 +2,7 @@
 // points, hints and notebooks. The README table, the grader, the hints and
 // the integrity check all read it.
 import type { Chapter } from "./chapters/types";
+import { labId } from "./foundation/layout";
 import { chapter as welcome } from "./chapters/00-welcome";
 import { chapter as processesThreads } from "./chapters/01-processes-threads";
 import { chapter as forkSemantics } from "./chapters/02-fork-semantics";
@@ -20,16 +21,6 @@ export { SHORT_TITLE_MAX } from "./chapters/types";
 
 export const chapters: Chapter[] = [welcome, processesThreads, forkSemantics, pipes, stdinLines, daemons, clocks, unixSockets, socketpairFdPassing, fifos, queues, supervisor];
 
-/** `00-welcome`: the lab's folder under labs/ and solutions/. */
-export function labDir(chapter: Chapter): string {
-  return `${chapter.number}-${chapter.slug}`;
-}
-
-/** `notebooks/00-welcome.ipynb`, relative to the course root. */
-export function notebookPath(chapter: Chapter): string {
-  return `notebooks/${chapter.number}-${chapter.slug}.ipynb`;
-}
-
 /**
  * Find a chapter by what a learner types: "0", "00", "welcome" or "00-welcome".
  * Throws an error that lists the valid names.
@@ -38,13 +29,13 @@ export function findChapter(name: string): Chapter {
   const wanted = name.trim().toLowerCase();
   const found = chapters.find(
     (c) =>
-      labDir(c) === wanted ||
+      labId(c) === wanted ||
       c.slug === wanted ||
       c.number === wanted ||
       (/^\d+$/.test(wanted) && Number(c.number) === Number(wanted)),
   );
   if (found) return found;
-  const known = chapters.map((c) => `  ${labDir(c)}  ${c.title}`).join("\n");
+  const known = chapters.map((c) => `  ${labId(c)}  ${c.title}`).join("\n");
   throw new Error(`There is no lab called "${name}". The labs are:\n${known}\nUse the number ("00") or the folder name.`);
 }
 
@@ -59,5 +50,5 @@ export function findTask(chapter: Chapter, name: string): Chapter["lab"]["tasks"
   const found = byNumber ?? tasks.find((task) => task.id.toLowerCase() === wanted);
   if (found) return found;
   const known = tasks.map((task, i) => `  ${i + 1}  ${task.id.padEnd(20)} ${task.short}`).join("\n");
-  throw new Error(`Lab ${labDir(chapter)} has no task called "${name}". Its tasks are:\n${known}\nName one by its id or its number.`);
+  throw new Error(`Lab ${labId(chapter)} has no task called "${name}". Its tasks are:\n${known}\nName one by its id or its number.`);
 }

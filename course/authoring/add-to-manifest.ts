@@ -1,7 +1,7 @@
 // List a new chapter in course/manifest.ts: one import line and one name in the `chapters`
 // array, both in chapter-number order. The manifest is code a maintainer reads, so it is edited
 // as text, in its own style, and refused (with the reason) when it no longer has that shape.
-import { labDirOf, type NewChapter } from "./chapter-files";
+import { labIdOf, type NewChapter } from "./chapter-files";
 
 const IMPORT = /^import \{ chapter as (\w+) \} from "\.\/chapters\/(\d+)-[^"]+";$/;
 const ARRAY = /^export const chapters: Chapter\[\] = \[([^\]]*)\];$/m;
@@ -36,7 +36,7 @@ export function withChapter(manifest: string, chapter: NewChapter): string {
 
   const after = imports.filter(({ match }) => Number(match![2]) < mine);
   const importAt = after.length > 0 ? after[after.length - 1]!.index + 1 : imports[0]!.index;
-  lines.splice(importAt, 0, `import { chapter as ${name} } from "./chapters/${labDirOf(chapter)}";`);
+  lines.splice(importAt, 0, `import { chapter as ${name} } from "./chapters/${labIdOf(chapter)}";`);
 
   const position = listed.filter((other) => (numberOf.get(other) ?? -1) < mine).length;
   listed.splice(position, 0, name);

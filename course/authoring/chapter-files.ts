@@ -10,7 +10,7 @@ export interface NewChapter {
   slug: string;
 }
 
-export const labDirOf = ({ number, slug }: NewChapter): string => `${number}-${slug}`;
+export const labIdOf = ({ number, slug }: NewChapter): string => `${number}-${slug}`;
 
 /** The starter module every scaffolded lab begins with; rename it once the lab has its real shape. */
 export const LAB_MODULE = "lab.ts";
@@ -18,7 +18,7 @@ const TASK_ID = "describeSelf";
 
 /** File path (relative to the course root) → contents. The manifest is edited, not written here. */
 export function chapterFiles(chapter: NewChapter): Map<string, string> {
-  const dir = labDirOf(chapter);
+  const dir = labIdOf(chapter);
   return new Map([
     [`course/chapters/${dir}.ts`, manifestEntry(chapter)],
     [`labs/${dir}/${LAB_MODULE}`, starter(chapter)],
@@ -86,7 +86,7 @@ function test(chapter: NewChapter): string {
   return `// Lab ${chapter.number} tests (placeholder, scaffolded by \`npm run course:new\`). Each test sits in the
 // describe() of its task; each fails on the untouched starter and passes on the solution.
 import { describe, expect, it } from "vitest";
-import { describeSelf } from "@impl/${labDirOf(chapter)}/${LAB_MODULE.replace(/\.ts$/, "")}";
+import { describeSelf } from "@impl/${labIdOf(chapter)}/${LAB_MODULE.replace(/\.ts$/, "")}";
 
 describe("${TASK_ID}", () => {
   it("names this process's pid and its parent's", () => {
@@ -98,7 +98,7 @@ describe("${TASK_ID}", () => {
 
 /** An nbformat 4.5 notebook without outputs, every cell with its own id. */
 function notebook(chapter: NewChapter): string {
-  const dir = labDirOf(chapter);
+  const dir = labIdOf(chapter);
   const cell = (cellType: "markdown" | "code", source: string): Record<string, unknown> => {
     const lines = source.split("\n").map((line, i, all) => (i < all.length - 1 ? `${line}\n` : line));
     const common = { cell_type: cellType, id: randomBytes(4).toString("hex"), metadata: {}, source: lines };

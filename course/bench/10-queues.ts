@@ -27,7 +27,7 @@ import { MessageChannel, type TransferListItem, Worker } from "node:worker_threa
 import { ProcessQueueReader } from "../../solutions/10-queues/process-queue";
 import { SharedQueue } from "../../solutions/10-queues/shared-queue";
 import { SpscRing } from "./fixtures/spsc-ring";
-import { courseRoot } from "../impl";
+import { courseRoot } from "../foundation/layout";
 import type { Benchmark, BenchResult } from "./types";
 
 const THREAD_MESSAGES = 200_000;

@@ -17,7 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { request } from "../../solutions/11-supervisor/client";
-import { courseRoot } from "../impl";
+import { courseRoot } from "../foundation/layout";
 import type { Benchmark, BenchResult } from "./types";
 
 const PROGRAMS = 50;

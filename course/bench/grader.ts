@@ -5,8 +5,8 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { courseRoot } from "../impl";
 import type { Benchmark, BenchResult } from "./types";
+import { courseRoot } from "../foundation/layout";
 
 const ROUNDS = 5;
 

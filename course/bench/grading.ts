@@ -19,9 +19,9 @@ import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { courseRoot } from "../impl";
 import { mutate } from "./patch";
 import type { Benchmark, BenchResult } from "./types";
+import { courseRoot } from "../foundation/layout";
 
 const MUTANTS = path.join(courseRoot, "course", "bench", "fixtures", "mutants");
 const ROUNDS = Math.max(1, Number(process.env.GRADING_BENCH_ROUNDS ?? 1));

@@ -4,24 +4,14 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
-import { courseRoot } from "../impl";
-import { chapters, labDir, notebookPath, SHORT_TITLE_MAX, type Chapter } from "../manifest";
-import { readNotebook } from "../runner/nbformat";
-
+import { chapters, SHORT_TITLE_MAX, type Chapter } from "../manifest";
+import { courseRoot, labFolder, labId, labTestFiles, notebookPath, solutionFolder } from "../foundation/layout";
 import { KERNEL_NAME } from "../jupyter/paths";
+import { readNotebook } from "../runner/nbformat";
 
 export { KERNEL_NAME };
 /** Hints per task: at least a nudge and a last step short of the answer. */
 export const MIN_HINTS = 2;
-
-/** Test files of a lab, relative to the course root. */
-export function testFiles(chapter: Chapter): string[] {
-  const dir = path.join(courseRoot, "labs", labDir(chapter), "tests");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, encoding: "utf8" })
-    .filter((f) => f.endsWith(".test.ts"))
-    .map((f) => path.join("labs", labDir(chapter), "tests", f));
-}
 
 function checkNotebook(chapter: Chapter): string[] {
   const file = notebookPath(chapter);
@@ -41,7 +31,7 @@ function checkNotebook(chapter: Chapter): string[] {
 }
 
 function checkLab(chapter: Chapter): string[] {
-  const dir = labDir(chapter);
+  const dir = labId(chapter);
   const problems: string[] = [];
   const { lab } = chapter;
   if (lab.files.length === 0) problems.push(`${dir}: the manifest lists no lab files`);
@@ -51,11 +41,11 @@ function checkLab(chapter: Chapter): string[] {
     if (task.short.length > SHORT_TITLE_MAX) problems.push(`${dir}: task ${task.id}'s short title is ${task.short.length} characters; at most ${SHORT_TITLE_MAX} fit the score table`);
   }
   if (lab.tasks.some((t) => !(t.points > 0))) problems.push(`${dir}: every task needs points > 0`);
-  if (testFiles(chapter).length === 0) problems.push(`labs/${dir}/tests: no *.test.ts files`);
+  if (labTestFiles(chapter).length === 0) problems.push(`${labFolder(chapter)}/tests: no *.test.ts files`);
   let todos = 0;
   for (const file of lab.files) {
-    const starter = path.join(courseRoot, "labs", dir, file);
-    const solution = path.join(courseRoot, "solutions", dir, file);
+    const starter = path.join(courseRoot, labFolder(chapter), file);
+    const solution = path.join(courseRoot, solutionFolder(chapter), file);
     const starterText = existsSync(starter) ? readFileSync(starter, "utf8") : undefined;
     const solutionText = existsSync(solution) ? readFileSync(solution, "utf8") : undefined;
     const starterTodos = (starterText?.match(/\bTODO\b/g) ?? []).length;
@@ -69,8 +59,8 @@ function checkLab(chapter: Chapter): string[] {
     }
   }
   // Every module of the lab must be listed: reset restores and the export check compares only those.
-  const labFolder = path.join(courseRoot, "labs", dir);
-  const onDisk = existsSync(labFolder) ? readdirSync(labFolder).filter((f) => f.endsWith(".ts")) : [];
+  const starters = path.join(courseRoot, labFolder(chapter));
+  const onDisk = existsSync(starters) ? readdirSync(starters).filter((f) => f.endsWith(".ts")) : [];
   for (const file of onDisk.filter((f) => !lab.files.includes(f))) {
     problems.push(`labs/${dir}/${file}: not in the manifest's lab.files (course/chapters/${dir}.ts)`);
   }
@@ -123,8 +113,8 @@ function describeExport(checker: ts.TypeChecker, symbol: ts.Symbol): string {
 export function exportMismatches(selected: readonly Chapter[] = chapters): string[] {
   const pairs = selected.flatMap((c) =>
     c.lab.files.map((f) => ({
-      starter: path.join(courseRoot, "labs", labDir(c), f),
-      solution: path.join(courseRoot, "solutions", labDir(c), f),
+      starter: path.join(courseRoot, labFolder(c), f),
+      solution: path.join(courseRoot, solutionFolder(c), f),
     })),
   ).filter((p) => existsSync(p.starter) && existsSync(p.solution));
   const program = ts.createProgram(pairs.flatMap((p) => [p.starter, p.solution]), {

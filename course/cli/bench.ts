@@ -7,7 +7,7 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Benchmark, BenchResult } from "../bench/types";
-import { courseRoot } from "../impl";
+import { courseRoot } from "../foundation/layout";
 
 async function loadBenchmarks(): Promise<Benchmark[]> {
   const dir = path.join(courseRoot, "course", "bench");

@@ -13,9 +13,9 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { solutionReferences } from "../check/model-answers";
-import { courseRoot } from "../impl";
 import { WORKSPACE_DIR } from "../jupyter/workspace";
-import { chapters, labDir } from "../manifest";
+import { chapters } from "../manifest";
+import { courseRoot, labId } from "../foundation/layout";
 
 const tsx = createRequire(import.meta.url).resolve("tsx/cli");
 const cli = (name: string): string => path.join(courseRoot, "course", "cli", name);
@@ -62,8 +62,8 @@ function everyLabGraded(): string[] {
     const labs = (JSON.parse(readFileSync(report, "utf8")) as { labs: ReportLab[] }).labs;
     const problems: string[] = [];
     for (const chapter of chapters) {
-      const lab = labs.find((l) => l.lab === labDir(chapter));
-      if (lab === undefined) problems.push(`${labDir(chapter)}: not graded`);
+      const lab = labs.find((l) => l.lab === labId(chapter));
+      if (lab === undefined) problems.push(`${labId(chapter)}: not graded`);
       else {
         if (lab.compileError !== null) problems.push(`${lab.lab}: does not load: ${lab.compileError}`);
         if (lab.hung !== null) problems.push(`${lab.lab}: hung: ${lab.hung}`);
@@ -135,7 +135,7 @@ async function jupyterStarts(): Promise<string[]> {
   }
   await exited;
   if (!ok) return [`npm start did not get Jupyter running:\n${output.trim().split("\n").slice(-15).join("\n")}`];
-  if (!existsSync(path.join(courseRoot, WORKSPACE_DIR, `${labDir(chapters[0]!)}.ipynb`))) return [`npm start did not make ${WORKSPACE_DIR}/`];
+  if (!existsSync(path.join(courseRoot, WORKSPACE_DIR, `${labId(chapters[0]!)}.ipynb`))) return [`npm start did not make ${WORKSPACE_DIR}/`];
   return [];
 }
 

@@ -5,9 +5,9 @@
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import path from "node:path";
-import { parseCommandLine, usageError } from "../grader/cli-args";
+import { parseCommandLine, usageError, userPath } from "./lib/args";
 import { buildCleanRoom, unpristineTests } from "../grader/clean-room";
-import { displayPath, statePath, userPath } from "../grader/state";
+import { displayPath, statePath } from "../foundation/layout";
 
 const USAGE = `Usage: npm run grade:clean-room -- <learner's course folder> [<lab>] [--json <path>]
 

@@ -5,17 +5,17 @@
 // JUnit XML when asked). Exits 0 only when every graded test passes.
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { chapters, labDir, type Chapter, type Task } from "../manifest";
-import { chapterArg, implArg, parseCommandLine, secondsArg, taskArg, usageError } from "../grader/cli-args";
-import { labReport } from "../grader/explain";
+import { chapters, type Chapter, type Task } from "../manifest";
+import { chapterArg, implArg, parseCommandLine, secondsArg, taskArg, usageError, userPath } from "./lib/args";
+import { labReport } from "./lib/grade-text";
 import { gradeLab, hasLab, type LabGrade } from "../grader/grade-lab";
 import { writeJUnit } from "../grader/junit";
 import { rememberGrade } from "../grader/lab-status";
 import { buildReport, writeReport } from "../grader/report";
 import { DEFAULT_WALL_TIMEOUT_MS } from "../grader/run-lab";
 import { readSnapshot, SNAPSHOT_FILE, type Snapshot } from "../grader/snapshot";
-import { displayPath, statePath, userPath } from "../grader/state";
-import { cut, styleFor, textWidth } from "../grader/style";
+import { cut, styleFor, textWidth } from "./lib/style";
+import { displayPath, labId, statePath } from "../foundation/layout";
 
 const USAGE = `Usage: npm run grade [-- <lab>] [--task <task>] [--json <path>] [--junit <path>]
                         [--time-limit <seconds>] [--impl labs|solutions]
@@ -86,10 +86,10 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(sign
 const grades: LabGrade[] = [];
 for (const chapter of selected) {
   if (!hasLab(chapter)) {
-    console.log(`${style.paint("bold", cut(`${labDir(chapter)}  ${chapter.title}`, width))}\n  ${style.paint("dim", "no lab in this chapter yet: nothing to grade")}\n`);
+    console.log(`${style.paint("bold", cut(`${labId(chapter)}  ${chapter.title}`, width))}\n  ${style.paint("dim", "no lab in this chapter yet: nothing to grade")}\n`);
     continue;
   }
-  if (process.stdout.isTTY) process.stdout.write(style.paint("dim", `grading ${labDir(chapter)}${task ? `, task ${task.id}` : ""}…\r`));
+  if (process.stdout.isTTY) process.stdout.write(style.paint("dim", `grading ${labId(chapter)}${task ? `, task ${task.id}` : ""}…\r`));
   const grade = await gradeLab(chapter, {
     impl,
     snapshot,
@@ -98,7 +98,7 @@ for (const chapter of selected) {
     ...(task === undefined ? {} : { task }),
   });
   if (grade.run.cancelled) {
-    console.log(`\nInterrupted while grading ${labDir(chapter)}; its tests and their processes were stopped. No report written.`);
+    console.log(`\nInterrupted while grading ${labId(chapter)}; its tests and their processes were stopped. No report written.`);
     process.exit(130);
   }
   grades.push(grade);

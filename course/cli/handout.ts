@@ -1,11 +1,10 @@
 // npm run handout -- <dir>: write the learners' copy of the course (no solutions/, no maintainers'
 // tools, notebooks without outputs, a README for learners). Then, in that folder: npm install,
 // npm run check.
-import { parseCommandLine, usageError } from "../grader/cli-args";
-import { userPath } from "../grader/state";
+import { parseCommandLine, usageError, userPath } from "./lib/args";
 import { buildHandout, HandoutError } from "../handout/build";
 import { LEFT_OUT } from "../handout/contents";
-import { courseRoot } from "../impl";
+import { courseRoot } from "../foundation/layout";
 
 const USAGE = `Usage: npm run handout -- <dir>
 

@@ -2,11 +2,12 @@
 // per task, a nudge first and nearly the answer last. Without n, the next hint
 // of that task you have not seen yet (remembered in .course/hints.json); with
 // n, hint n. Without a task, the task of the first failure in your last grade.
-import { labDir, type Chapter, type Task } from "../manifest";
-import { chapterArg, parseCommandLine, taskArg, usageError } from "../grader/cli-args";
-import { formatHint, hintCommand, hintNumber, hintsSeen, markHintSeen, nextHint } from "../grader/hints";
+import { type Chapter, type Task } from "../manifest";
+import { chapterArg, parseCommandLine, taskArg, usageError } from "./lib/args";
+import { formatHint, hintCommand, hintNumber, hintsSeen, markHintSeen, nextHint } from "./lib/hints";
 import { lastGrade } from "../grader/lab-status";
-import { textWidth } from "../grader/style";
+import { textWidth } from "./lib/style";
+import { labId } from "../foundation/layout";
 
 const USAGE = `Usage: npm run hint -- <lab> [task] [n]
 
@@ -41,7 +42,7 @@ let task: Task;
 if (taskName === undefined) {
   const stuck = stuckTask(chapter);
   if (!stuck) {
-    console.log(`You have seen every hint of lab ${labDir(chapter)}. See one again with \`npm run hint -- ${chapter.number} <task> <n>\`.`);
+    console.log(`You have seen every hint of lab ${labId(chapter)}. See one again with \`npm run hint -- ${chapter.number} <task> <n>\`.`);
     process.exit(0);
   }
   task = stuck.task;
@@ -51,14 +52,14 @@ if (taskName === undefined) {
 }
 
 if (task.hints.length === 0) {
-  console.log(`Task ${task.id} of lab ${labDir(chapter)} has no hints yet.`);
+  console.log(`Task ${task.id} of lab ${labId(chapter)} has no hints yet.`);
   process.exit(0);
 }
 
 if (numberText !== undefined) {
   const n = Number(numberText);
   const choice = Number.isInteger(n) ? hintNumber(task, n) : undefined;
-  if (!choice) usageError(`Task ${task.id} of lab ${labDir(chapter)} has hints 1 to ${task.hints.length}; "${numberText}" is not one of them.`, USAGE);
+  if (!choice) usageError(`Task ${task.id} of lab ${labId(chapter)} has hints 1 to ${task.hints.length}; "${numberText}" is not one of them.`, USAGE);
   markHintSeen(chapter, task, n);
   console.log(formatHint(chapter, choice, width));
   process.exit(0);
@@ -67,7 +68,7 @@ if (numberText !== undefined) {
 const next = nextHint(chapter, task);
 if (next === undefined) {
   console.log(
-    `You have seen all ${task.hints.length} hints for task ${task.id} of ${labDir(chapter)}. See one again with \`${hintCommand(chapter, task)} <n>\` (1-${task.hints.length}).`,
+    `You have seen all ${task.hints.length} hints for task ${task.id} of ${labId(chapter)}. See one again with \`${hintCommand(chapter, task)} <n>\` (1-${task.hints.length}).`,
   );
   process.exit(0);
 }

@@ -5,9 +5,9 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { courseRoot } from "../impl";
 import { KERNEL_NAME } from "../jupyter/paths";
-import { parseCommandLine, usageError } from "../grader/cli-args";
+import { parseCommandLine, usageError } from "./lib/args";
+import { courseRoot } from "../foundation/layout";
 
 const USAGE = `Usage: npm run kernel:install [-- --uninstall]
 

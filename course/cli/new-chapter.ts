@@ -7,10 +7,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { chapterFiles, labDirOf, type NewChapter } from "../authoring/chapter-files";
+import { chapterFiles, labIdOf, type NewChapter } from "../authoring/chapter-files";
 import { withChapter } from "../authoring/add-to-manifest";
-import { courseRoot } from "../impl";
-import { chapters, labDir } from "../manifest";
+import { courseRoot, labId } from "../foundation/layout";
+import { chapters } from "../manifest";
 
 const USAGE = `usage: npm run course:new -- NN slug
   NN    the chapter's number, two digits, not yet in course/manifest.ts ("12")
@@ -37,12 +37,12 @@ function parseArgs(argv: string[]): NewChapter {
   const taken = chapters.find((c) => c.number === number || c.slug === slug);
   if (taken) {
     const free = String(Math.max(...chapters.map((c) => Number(c.number))) + 1).padStart(2, "0");
-    throw new UsageError(`chapter ${labDir(taken)} already has that ${taken.number === number ? "number" : "slug"}; the next free number is ${free}`);
+    throw new UsageError(`chapter ${labId(taken)} already has that ${taken.number === number ? "number" : "slug"}; the next free number is ${free}`);
   }
   for (const file of chapterFiles(chapter).keys()) {
     if (existsSync(path.join(courseRoot, file))) throw new UsageError(`${file} already exists; move it away or choose another number or slug`);
   }
-  for (const dir of [`labs/${labDirOf(chapter)}`, `solutions/${labDirOf(chapter)}`]) {
+  for (const dir of [`labs/${labIdOf(chapter)}`, `solutions/${labIdOf(chapter)}`]) {
     if (existsSync(path.join(courseRoot, dir))) throw new UsageError(`${dir}/ already exists; move it away or choose another number or slug`);
   }
   return chapter;
@@ -62,7 +62,7 @@ function scaffold(chapter: NewChapter): string[] {
   const newManifest = withChapter(manifest, chapter); // throws before anything is written
   // What was there before, to put back if a step fails: the generated files and the manifest.
   const edited = ["course/manifest.ts", "README.md", "course/lab-snapshot.json"].map((file) => ({ file, text: readFileSync(path.join(courseRoot, file), "utf8") }));
-  const created = [...files.keys(), `labs/${labDirOf(chapter)}`, `solutions/${labDirOf(chapter)}`];
+  const created = [...files.keys(), `labs/${labIdOf(chapter)}`, `solutions/${labIdOf(chapter)}`];
   try {
     for (const [file, text] of files) {
       mkdirSync(path.dirname(path.join(courseRoot, file)), { recursive: true });
@@ -89,9 +89,9 @@ try {
 }
 try {
   const written = scaffold(chapter);
-  console.log(`Chapter ${labDirOf(chapter)} scaffolded:\n${written.map((f) => `  ${f}`).join("\n")}`);
+  console.log(`Chapter ${labIdOf(chapter)} scaffolded:\n${written.map((f) => `  ${f}`).join("\n")}`);
   console.log(`Next: replace the placeholders (course/AUTHORING.md says what a chapter holds), then \`npm test -- ${chapter.number}\`.`);
 } catch (err) {
-  console.error(`Could not scaffold ${labDirOf(chapter)}, nothing was kept: ${(err as Error).message}`);
+  console.error(`Could not scaffold ${labIdOf(chapter)}, nothing was kept: ${(err as Error).message}`);
   process.exit(1);
 }

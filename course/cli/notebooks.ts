@@ -3,8 +3,7 @@
 // .course/notebooks/ (.course/notebooks-solutions/ with --impl solutions). Exit 1 if any fails.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { courseRoot, type Impl } from "../impl";
-import { chapters, findChapter, notebookPath } from "../manifest";
+import { chapters, findChapter } from "../manifest";
 import { NOT_YET } from "../notebook-kit";
 import { registerCleanup } from "../runner/cleanup";
 import { EXECUTED_DIR, runNotebook, type RunOptions } from "../runner/execute";
@@ -12,6 +11,7 @@ import { HIDE_TOOLS_VARIABLE, toolsToHide } from "../runner/hide-tools";
 import { describeNotebookProblem, readNotebook } from "../runner/nbformat";
 import { describeRun } from "../runner/report";
 import { copyWithSolutionsInLabs } from "../runner/solutions-copy";
+import { courseRoot, type Impl, notebookPath } from "../foundation/layout";
 
 const USAGE = `usage: npm run notebooks [-- <chapter or .ipynb>...] [--impl labs|solutions] [--timeout <seconds per cell>]
   With no name, runs every notebook in the course. Executed copies go to .course/notebooks/.

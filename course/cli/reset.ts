@@ -2,12 +2,10 @@
 // shipped them (and any test file that was changed). It asks first; your
 // current files are copied to .course/backup/ before anything is replaced.
 import { createInterface } from "node:readline/promises";
-import { labDir } from "../manifest";
-import { chapterArg, parseCommandLine, usageError, USAGE_ERROR } from "../grader/cli-args";
-import { labFolder } from "../grader/lab-files";
-import { applyRestore, backUp, planRestore, unsafeTargets } from "../grader/restore";
+import { chapterArg, parseCommandLine, usageError, USAGE_ERROR } from "./lib/args";
+import { applyRestore, backUp, planRestore, unsafeTargets } from "./lib/restore";
 import { readSnapshot, SNAPSHOT_FILE } from "../grader/snapshot";
-import { displayPath } from "../grader/state";
+import { displayPath, labFolder, labId } from "../foundation/layout";
 
 const USAGE = `Usage: npm run reset -- <lab> [--yes]
 
@@ -53,8 +51,8 @@ try {
   console.error((err as Error).message);
   process.exit(1);
 }
-if (!snapshot?.labs[labDir(chapter)]) {
-  console.error(`${SNAPSHOT_FILE} has no starter files for ${labDir(chapter)}, so there is nothing to restore from; \`git checkout ${folder}\` restores the lab from git.`);
+if (!snapshot?.labs[labId(chapter)]) {
+  console.error(`${SNAPSHOT_FILE} has no starter files for ${labId(chapter)}, so there is nothing to restore from; \`git checkout ${folder}\` restores the lab from git.`);
   process.exit(1);
 }
 

@@ -4,11 +4,11 @@
 // grade report is named and skipped; it never stops the others from being counted.
 import { readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseCommandLine, usageError } from "../grader/cli-args";
-import { userPath } from "../grader/state";
-import { chapters, labDir } from "../manifest";
+import { parseCommandLine, usageError, userPath } from "./lib/args";
+import { chapters } from "../manifest";
 import { buildRoster } from "../roster/reports";
 import { rosterCsv, rosterTable } from "../roster/render";
+import { labId } from "../foundation/layout";
 
 const USAGE = `Usage: npm run roster -- <report.json | folder>... [--csv <path>]
 
@@ -58,8 +58,8 @@ if (roster.learners.length === 0) {
   process.exit(1);
 }
 
-const labs = chapters.map(labDir);
-const possible = new Map(chapters.map((c) => [labDir(c), c.lab.tasks.reduce((sum, t) => sum + t.points, 0)]));
+const labs = chapters.map(labId);
+const possible = new Map(chapters.map((c) => [labId(c), c.lab.tasks.reduce((sum, t) => sum + t.points, 0)]));
 const known = new Set(labs);
 const foreign = new Set(roster.learners.flatMap((l) => [...l.labs.keys()].filter((lab) => !known.has(lab))));
 if (foreign.size > 0) console.error(`not in this course, left out: ${[...foreign].sort().join(", ")}`);

@@ -5,10 +5,10 @@
 // jupyter/workspace.ts): the course's tracked notebooks/ stay clean, and course updates merge.
 import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
-import { courseRoot } from "../impl";
-import { chapters, notebookPath } from "../manifest";
+import { chapters } from "../manifest";
 import { jupyterEnv } from "../jupyter/paths";
 import { syncWorkspace, WORKSPACE_DIR } from "../jupyter/workspace";
+import { courseRoot, notebookPath } from "../foundation/layout";
 
 /** "lab" or "notebook", whichever `jupyter` front end is installed; undefined if none. */
 function findFrontEnd(): "lab" | "notebook" | undefined {

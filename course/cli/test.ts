@@ -21,13 +21,14 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { solutionReferences } from "../check/model-answers";
-import { exportMismatches, staticProblems, testFiles } from "../check/integrity";
+import { exportMismatches, staticProblems } from "../check/integrity";
+import { layerProblems } from "../check/layers";
 import { readmeProblems } from "../check/readme";
 import { notebookImportable, projectTypeErrors, tslabTypeErrors } from "../check/typecheck";
 import { runLab, type LabRun } from "../grader/run-lab";
 import { snapshotProblems } from "../grader/snapshot";
-import { courseRoot, type Impl } from "../impl";
-import { chapters, findChapter, labDir, type Chapter } from "../manifest";
+import { courseRoot, labId, labTestFiles, type Impl } from "../foundation/layout";
+import { chapters, findChapter, type Chapter } from "../manifest";
 import { HIDE_TOOLS_VARIABLE } from "../runner/hide-tools";
 
 interface CheckResult {
@@ -72,7 +73,7 @@ async function check(name: string, run: () => string[] | Promise<string[]>): Pro
 
 /** What is wrong with a lab run, given what every test should have done. */
 function labProblems(chapter: Chapter, run: LabRun, expected: "pass" | "fail"): string[] {
-  const where = `${run.impl}/${labDir(chapter)}`;
+  const where = `${run.impl}/${labId(chapter)}`;
   const problems: string[] = [];
   if (run.compileError) problems.push(`${where}: does not load: ${run.compileError}`);
   if (run.hung) problems.push(`${where}: hung: ${run.hung}`);
@@ -101,7 +102,7 @@ async function labsCheck(impl: Impl, expected: "pass" | "fail"): Promise<string[
     const run = await runLab(chapter, { impl });
     const counts = `${run.outcomes.filter((o) => o.state === expected).length}/${run.outcomes.length}`;
     const skipped = run.outcomes.filter((o) => o.state === "skip");
-    console.log(`     ${labDir(chapter)}: ${counts} ${expected === "pass" ? "passed" : "failed"} (${(run.durationMs / 1000).toFixed(1)} s)`);
+    console.log(`     ${labId(chapter)}: ${counts} ${expected === "pass" ? "passed" : "failed"} (${(run.durationMs / 1000).toFixed(1)} s)`);
     for (const s of skipped) console.log(`       skipped: ${s.name}`);
     problems.push(...labProblems(chapter, run, expected));
   }
@@ -138,7 +139,7 @@ interface Pass {
 function notebooksPass({ impl, env }: Pass): Promise<{ code: number | null; output: string }> {
   const tsx = createRequire(import.meta.url).resolve("tsx/cli");
   const cli = path.join(courseRoot, "course", "cli", "notebooks.ts");
-  const names = options.someChapters ? options.selected.map(labDir) : [];
+  const names = options.someChapters ? options.selected.map(labId) : [];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [tsx, cli, ...names, "--impl", impl], {
       cwd: courseRoot,
@@ -213,7 +214,7 @@ function parseArgs(argv: string[]): Options {
 
 /** What tslab compiles for these chapters: their labs and solutions, and the notebook kit. */
 function notebookImportableOf(selected: Chapter[]): string[] {
-  const dirs = [...selected.flatMap((c) => [`labs/${labDir(c)}/`, `solutions/${labDir(c)}/`]), "course/notebook-kit/"];
+  const dirs = [...selected.flatMap((c) => [`labs/${labId(c)}/`, `solutions/${labId(c)}/`]), "course/notebook-kit/"];
   return notebookImportable().filter((file) => dirs.some((dir) => path.relative(courseRoot, file).startsWith(dir)));
 }
 
@@ -226,12 +227,13 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const { selected, someChapters } = options;
-  const which = someChapters ? `chapter${selected.length > 1 ? "s" : ""} ${selected.map(labDir).join(", ")}` : `all ${chapters.length} chapters`;
+  const which = someChapters ? `chapter${selected.length > 1 ? "s" : ""} ${selected.map(labId).join(", ")}` : `all ${chapters.length} chapters`;
   console.log(options.dryRun ? `npm test would check ${which}, in these steps:` : `npm test: ${which}`);
   await check("type-check (project TypeScript, strict)", projectTypeErrors);
   await check("type-check (tslab's TypeScript 5.0, what notebooks import)", () => tslabTypeErrors(someChapters ? notebookImportableOf(selected) : undefined));
   await check("integrity: manifest, notebooks, starters, hints", () => staticProblems(selected));
   await check("integrity: starters export what solutions export", () => exportMismatches(selected));
+  await check("integrity: imports go down the layers only (course/check/layers.ts)", () => layerProblems(courseRoot));
   await check("integrity: notebooks and labs never refer to solutions/", () => solutionReferences(courseRoot));
   await check("integrity: README chapter table matches the manifest", readmeProblems);
   await check("integrity: lab snapshot up to date (npm run course:freeze)", snapshotProblems);
@@ -242,8 +244,9 @@ async function main(): Promise<void> {
   if (options.dryRun) process.exit(0);
 
   const failed = results.filter((r) => r.problems.length > 0);
-  const testCount = selected.reduce((n, c) => n + testFiles(c).length, 0);
+  const testCount = selected.reduce((n, c) => n + labTestFiles(c).length, 0);
   console.log(`\n${selected.length} chapter${selected.length > 1 ? "s" : ""}, ${testCount} test files.`);
+  await check("integrity: imports go down the layers only (course/check/layers.ts)", () => layerProblems(courseRoot));
   console.log(`check: ${results.length - failed.length} passed, ${failed.length} failed`);
   process.exit(failed.length === 0 ? 0 : 1);
 }

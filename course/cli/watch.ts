@@ -4,17 +4,16 @@
 // the table instead of piling up. See USAGE for the keys.
 import { existsSync, watch, type FSWatcher } from "node:fs";
 import path from "node:path";
-import { courseRoot } from "../impl";
-import { chapters, labDir, type Chapter, type Task } from "../manifest";
-import { chapterArg, parseCommandLine, secondsArg, taskArg, usageError } from "../grader/cli-args";
-import { watchScreen } from "../grader/explain";
+import { chapters, type Chapter, type Task } from "../manifest";
+import { chapterArg, parseCommandLine, secondsArg, taskArg, usageError } from "./lib/args";
+import { watchScreen } from "./lib/grade-text";
 import { gradeLab, hasLab, type LabGrade } from "../grader/grade-lab";
-import { formatHint, hintNumber, markHintSeen, nextHint } from "../grader/hints";
-import { labFolder } from "../grader/lab-files";
+import { formatHint, hintNumber, markHintSeen, nextHint } from "./lib/hints";
 import { lastGrade, rememberGrade } from "../grader/lab-status";
 import { failures } from "../grader/score";
 import { readSnapshot, SNAPSHOT_FILE, type Snapshot } from "../grader/snapshot";
-import { styleFor, textWidth } from "../grader/style";
+import { styleFor, textWidth } from "./lib/style";
+import { courseRoot, labFolder, labId } from "../foundation/layout";
 
 const USAGE = `Usage: npm run watch [-- <lab>] [--task <task>] [--time-limit <seconds>]
 
@@ -109,11 +108,11 @@ function regrade(): void {
     return;
   }
   const controller = new AbortController();
-  if (process.stdout.isTTY) process.stdout.write(style.paint("dim", `\ngrading ${labDir(chapter)}…\n`));
+  if (process.stdout.isTTY) process.stdout.write(style.paint("dim", `\ngrading ${labId(chapter)}…\n`));
   const done = grade(chapter, controller.signal).then((result) => {
     running = undefined;
     if (!result.run.cancelled) {
-      latest.set(labDir(chapter), result);
+      latest.set(labId(chapter), result);
       rememberGrade(result);
       if (chapter === current) show(result);
     }
@@ -174,7 +173,7 @@ setInterval(() => {
 
 /** The task to give a hint for: the first failing one of the latest grade, else the first with hints left. */
 function stuckTask(chapter: Chapter): Task | undefined {
-  const result = shown?.result.chapter === chapter ? shown.result : latest.get(labDir(chapter));
+  const result = shown?.result.chapter === chapter ? shown.result : latest.get(labId(chapter));
   const failing = result ? failures(chapter, result.run).find((outcome) => outcome.task !== null)?.task : undefined;
   return chapter.lab.tasks.find((task) => task.id === failing) ?? focus ?? chapter.lab.tasks.find((task) => nextHint(chapter, task) !== undefined);
 }
@@ -187,14 +186,14 @@ function showHint(chapter: Chapter): void {
   const task = stuckTask(chapter) ?? chapter.lab.tasks[0];
   const width = textWidth();
   if (!task || task.hints.length === 0) {
-    panel = [`Lab ${labDir(chapter)} has no hints${task ? ` for task ${task.id}` : ""}.`];
+    panel = [`Lab ${labId(chapter)} has no hints${task ? ` for task ${task.id}` : ""}.`];
   } else {
     let hint = nextHint(chapter, task);
     if (hint) {
       markHintSeen(chapter, task, hint.n);
     } else {
       // Every hint was seen (here or with npm run hint): go round them again.
-      const key = `${labDir(chapter)}/${task.id}`;
+      const key = `${labId(chapter)}/${task.id}`;
       const n = ((reshown.get(key) ?? 0) % task.hints.length) + 1;
       reshown.set(key, n);
       hint = hintNumber(task, n);
@@ -208,7 +207,7 @@ function showHint(chapter: Chapter): void {
 function nextLab(current: Chapter): void {
   const after = labs[labs.indexOf(current) + 1];
   if (!after) {
-    console.log(`\n${labDir(current)} is the last lab. l lists them all.`);
+    console.log(`\n${labId(current)} is the last lab. l lists them all.`);
     return;
   }
   watchLab(after);
@@ -227,7 +226,7 @@ function listLabs(): void {
       const when = new Date(status.at).toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
       state = `${status.complete ? style.pass : style.fail} ${`${status.earned}/${status.possible}`.padStart(5)} points ${style.paint("dim", `(${when})`)}`;
     }
-    lines.push(`  ${labDir(chapter).padEnd(25)}${state}${here}`);
+    lines.push(`  ${labId(chapter).padEnd(25)}${state}${here}`);
   }
   panel = lines;
   if (shown) redraw();
@@ -260,14 +259,14 @@ function onKey(data: Buffer): void {
 /** The first lab that does not pass yet (grading them in order), or the last lab when all pass. */
 async function firstUnfinishedLab(): Promise<Chapter | undefined> {
   for (const chapter of labs) {
-    process.stdout.write(`checking ${labDir(chapter)}… `);
+    process.stdout.write(`checking ${labId(chapter)}… `);
     const controller = new AbortController();
     const grading = grade(chapter, controller.signal);
     running = { controller, done: grading.then(() => undefined) };
     const result = await grading;
     running = undefined;
     if (result.run.cancelled) return undefined;
-    latest.set(labDir(chapter), result);
+    latest.set(labId(chapter), result);
     rememberGrade(result);
     console.log(result.score.complete ? "all tests pass" : `${result.score.earned}/${result.score.possible} points: watching this one`);
     if (!result.score.complete) return chapter;
@@ -291,8 +290,8 @@ if (quitting) {
   console.log("No chapter has a lab yet: nothing to watch.");
   await quit(1);
 } else {
-  if (!hasLab(start)) console.log(`Chapter ${labDir(start)} has no lab yet; watching its folder anyway.`);
+  if (!hasLab(start)) console.log(`Chapter ${labId(start)} has no lab yet; watching its folder anyway.`);
   current = start;
   if (values.task !== undefined) focus = taskArg(start, values.task);
-  watchLab(start, focus ? undefined : latest.get(labDir(start)));
+  watchLab(start, focus ? undefined : latest.get(labId(start)));
 }

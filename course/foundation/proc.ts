@@ -66,12 +66,20 @@ function readStat(id: number, file: string): ProcessEntry | undefined {
   }
 }
 
+/** The pids in /proc now: the one loop over /proc that everything else builds on. */
+export function processPids(): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    const pid = Number(name);
+    if (Number.isInteger(pid)) pids.push(pid);
+  }
+  return pids;
+}
+
 /** Every process in /proc, as a snapshot (processes come and go while we read). */
 export function processTable(): ProcessEntry[] {
   const table: ProcessEntry[] = [];
-  for (const name of readdirSync("/proc")) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid)) continue;
+  for (const pid of processPids()) {
     const entry = processEntry(pid);
     if (entry) table.push(entry);
   }

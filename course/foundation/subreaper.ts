@@ -13,8 +13,6 @@
 import { loadLibc } from "./libc";
 import { processTable } from "./proc";
 
-export { descendantsOf, processTable, type ProcessEntry } from "./proc";
-
 const PR_SET_CHILD_SUBREAPER = 36;
 const WNOHANG = 1;
 

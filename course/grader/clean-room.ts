@@ -7,9 +7,9 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { courseRoot } from "../impl";
-import { chapters, labDir } from "../manifest";
+import { chapters } from "../manifest";
 import { currentTestHashes, readSnapshot } from "./snapshot";
+import { courseRoot, labId } from "../foundation/layout";
 
 export interface CleanRoom {
   /** The fresh copy of the course, with the learner's lab files in it. */
@@ -72,7 +72,7 @@ export function buildCleanRoom(learnerRoot: string): CleanRoom {
   symlinkSync(path.join(courseRoot, "node_modules"), path.join(root, "node_modules"), "dir");
   const skipped: string[] = [];
   for (const chapter of chapters) {
-    const dir = labDir(chapter);
+    const dir = labId(chapter);
     copyLabFiles(path.join(learnerRoot, "labs", dir), path.join(root, "labs", dir), `labs/${dir}`, skipped);
   }
   return { root, source, skipped };
@@ -84,10 +84,10 @@ export function unpristineTests(root: string): string[] {
   if (!snapshot) return ["course/lab-snapshot.json is missing, so the tests cannot be checked"];
   const problems: string[] = [];
   for (const chapter of chapters) {
-    const recorded = snapshot.labs[labDir(chapter)]?.tests ?? {};
+    const recorded = snapshot.labs[labId(chapter)]?.tests ?? {};
     const now = currentTestHashes(chapter, root);
     for (const file of new Set([...Object.keys(recorded), ...Object.keys(now)])) {
-      if (recorded[file] !== now[file]) problems.push(`labs/${labDir(chapter)}/${file}`);
+      if (recorded[file] !== now[file]) problems.push(`labs/${labId(chapter)}/${file}`);
     }
   }
   return problems;

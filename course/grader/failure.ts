@@ -3,6 +3,7 @@
 // short), the changed lines of a diff, and one source location. A few of
 // vitest's phrasings that say nothing to a learner are put into words.
 import type { OutcomeState } from "./events";
+import { seconds, stripAnsi } from "../foundation/text";
 
 /** The parts of a (serialized) error that the grader looks at. */
 export interface ErrorLike {
@@ -24,18 +25,8 @@ const VITEST_TIMEOUT = /^(Test|Hook) timed out in (\d+)ms/;
 // The test-kit's limit, which names what it waited for: "timed out after 10000 ms waiting for ..."
 const TESTKIT_TIMEOUT = /^timed out after \d+ ms waiting for /;
 
-const ANSI_ESCAPE = /\u001b\[[0-9;]*m/g;
-
-export function stripAnsi(text: string): string {
-  return text.replace(ANSI_ESCAPE, "");
-}
-
 function text(value: unknown): string {
   return typeof value === "string" ? stripAnsi(value) : "";
-}
-
-function seconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 /** The message's lines, blank ones dropped; cut only past MAX_MESSAGE_CHARS, and then it says so. */

@@ -1,12 +1,12 @@
 // Grading one lab for a learner: run its tests (all, or one task's), score the
 // tasks, type-check the lab's files while the tests run, and notice test files
 // the learner changed.
-import type { Impl } from "../impl";
 import type { Chapter, Task } from "../manifest";
 import { runLab, type LabRun } from "./run-lab";
 import { scoreLab, type LabScore } from "./score";
 import { modifiedTests, type FileChange, type Snapshot } from "./snapshot";
 import { typeCheckLab, type TypeProblem } from "./typecheck";
+import { type Impl } from "../foundation/layout";
 
 export interface LabGrade {
   chapter: Chapter;

@@ -4,8 +4,8 @@
 // reason for a test not run, and an <error> for a lab that could not load.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { labDir } from "../manifest";
 import type { LabGrade } from "./grade-lab";
+import { labId } from "../foundation/layout";
 
 /** Text safe in XML content and attributes; characters XML 1.0 forbids are dropped. */
 export function xmlEscape(text: string): string {
@@ -18,20 +18,20 @@ export function xmlEscape(text: string): string {
     .replace(/'/g, "&apos;");
 }
 
-const seconds = (ms: number): string => (ms / 1000).toFixed(3);
+const junitSeconds = (ms: number): string => (ms / 1000).toFixed(3);
 
 function testSuite(grade: LabGrade): string[] {
   const { run, chapter } = grade;
-  const name = labDir(chapter);
+  const name = labId(chapter);
   const failures = run.outcomes.filter((outcome) => outcome.notRun === undefined && outcome.state !== "pass").length;
   const skipped = run.outcomes.filter((outcome) => outcome.notRun !== undefined).length;
   const errors = run.compileError ? 1 : 0;
   const tests = run.outcomes.length + errors;
   const lines = [
-    `  <testsuite name="${xmlEscape(name)}" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(run.durationMs)}">`,
+    `  <testsuite name="${xmlEscape(name)}" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${junitSeconds(run.durationMs)}">`,
   ];
   for (const outcome of run.outcomes) {
-    const attributes = `name="${xmlEscape(outcome.name)}" classname="${xmlEscape(outcome.task ?? "(no task)")}" file="${xmlEscape(outcome.file)}" time="${seconds(outcome.durationMs)}"`;
+    const attributes = `name="${xmlEscape(outcome.name)}" classname="${xmlEscape(outcome.task ?? "(no task)")}" file="${xmlEscape(outcome.file)}" time="${junitSeconds(outcome.durationMs)}"`;
     const message = outcome.message ?? "";
     if (outcome.notRun !== undefined) {
       lines.push(`    <testcase ${attributes}>`, `      <skipped message="${xmlEscape(outcome.notRun)}"/>`, "    </testcase>");
@@ -63,7 +63,7 @@ export function buildJUnit(grades: LabGrade[]): string {
   const failures = count((g) => g.run.outcomes.filter((o) => o.notRun === undefined && o.state !== "pass").length);
   const errors = count((g) => (g.run.compileError ? 1 : 0));
   const skipped = count((g) => g.run.outcomes.filter((o) => o.notRun !== undefined).length);
-  const time = seconds(count((g) => g.run.durationMs));
+  const time = junitSeconds(count((g) => g.run.durationMs));
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="course labs" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${time}">`,

@@ -1,10 +1,11 @@
 // What the learner tools remember of each lab's last full grade, in
 // .course/grades.json: watch's `l` lists it, and `npm run hint -- <lab>` (with
 // no task) picks the first task that failed. Written by grade and watch.
-import { labDir, type Chapter } from "../manifest";
+import { type Chapter } from "../manifest";
 import type { LabGrade } from "./grade-lab";
 import { failures } from "./score";
 import { readState, writeState } from "./state";
+import { labId } from "../foundation/layout";
 
 const STATUS_FILE = "grades.json";
 
@@ -28,7 +29,7 @@ export function rememberGrade(grade: LabGrade): void {
   const all = readState<Statuses>(STATUS_FILE, {});
   const { score } = grade;
   const first = failures(grade.chapter, grade.run).find((outcome) => outcome.task !== null);
-  all[labDir(grade.chapter)] = {
+  all[labId(grade.chapter)] = {
     earned: score.earned,
     possible: score.possible,
     passed: score.passed,
@@ -41,6 +42,6 @@ export function rememberGrade(grade: LabGrade): void {
 }
 
 export function lastGrade(chapter: Chapter): LabStatus | undefined {
-  const status = readState<Statuses>(STATUS_FILE, {})[labDir(chapter)];
+  const status = readState<Statuses>(STATUS_FILE, {})[labId(chapter)];
   return typeof status === "object" && status !== null && typeof status.earned === "number" ? status : undefined;
 }

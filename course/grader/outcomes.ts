@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { GradeEvent, OutcomeState, TestRef } from "./events";
 import type { StopReason } from "./watchdog";
+import { seconds } from "../foundation/text";
 
 export interface TestOutcome {
   /** The test file, relative to the course root. */
@@ -87,10 +88,6 @@ export function neededTool(testName: string): string | undefined {
 export function notRunReason(testName: string): string {
   const tool = neededTool(testName);
   return tool === undefined ? "skipped" : `not run here: needs ${tool}`;
-}
-
-function seconds(ms: number): string {
-  return ms < 10_000 ? `${Number((ms / 1000).toFixed(1))} s` : `${Math.round(ms / 1000)} s`;
 }
 
 export function buildOutcomes(input: OutcomeInput): OutcomeSummary {

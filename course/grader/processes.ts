@@ -6,7 +6,7 @@
 // every process of the run inherits COURSE_RUN_ID=<id> (unless the lab scrubs its environment).
 import { childrenOf, commandOf, descendantsOf, identity, isRunning, processEntry, processTable, type ProcessEntry } from "../foundation/proc";
 import { reapOrphans } from "../foundation/subreaper";
-import { pidsWithEnv, signalQuietly, waitUntil } from "../testkit/processes";
+import { pidsWithEnv, signalQuietly, waitUntil } from "../foundation/processes";
 import { RUN_ID_VARIABLE } from "./run-env";
 
 export interface Straggler {
@@ -18,19 +18,6 @@ export interface Straggler {
   bornWhileLoading?: string;
   /** When it was born, in /proc's clock (1/100 s since boot). */
   startTicks?: number;
-}
-
-/** Live (not zombie) processes whose process group is `pgid`. */
-export function livingGroupMembers(pgid: number): number[] {
-  return processTable()
-    .filter((entry) => entry.pgid === pgid && entry.state !== "Z")
-    .map((entry) => entry.pid);
-}
-
-/** Kill a whole process group and wait until none of its members is alive. */
-export async function killGroup(pgid: number, timeoutMs = 5_000): Promise<void> {
-  signalQuietly(-pgid);
-  await waitUntil(() => livingGroupMembers(pgid).length === 0, timeoutMs);
 }
 
 /**

@@ -3,14 +3,13 @@
 // do not rename them.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Impl } from "../impl";
-import { labDir } from "../manifest";
 import type { LabGrade } from "./grade-lab";
 import type { OutcomeState } from "./events";
 import type { Straggler } from "./processes";
 import type { Containment } from "./run-lab";
 import type { FileChange } from "./snapshot";
 import type { TypeProblem } from "./typecheck";
+import { type Impl, labId } from "../foundation/layout";
 
 export interface ReportTest {
   file: string;
@@ -61,7 +60,7 @@ function reportLab(grade: LabGrade): ReportLab {
   const points = new Map(grade.chapter.lab.tasks.map((task) => [task.id, task.points]));
   const { run, score } = grade;
   return {
-    lab: labDir(grade.chapter),
+    lab: labId(grade.chapter),
     title: grade.chapter.title,
     tests: run.outcomes.map((outcome) => ({
       file: outcome.file,

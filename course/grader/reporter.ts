@@ -5,10 +5,11 @@
 import type { Reporter, TestCase, TestModule, TestSuite, Vitest } from "vitest/node";
 import type { SerializedError } from "vitest";
 import { closeOnExec } from "../foundation/libc";
-import { courseRoot } from "../impl";
 import { resultsChannelOpen, sendResult, type OutcomeState } from "./events";
-import { explainFailure, stripAnsi } from "./failure";
+import { stripAnsi } from "../foundation/text";
+import { explainFailure } from "./failure";
 import { RESULTS_FD } from "./run-env";
+import { courseRoot } from "../foundation/layout";
 
 /** ["describe", "nested describe", "test name"] */
 function describePath(test: TestCase): string[] {

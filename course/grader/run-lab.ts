@@ -20,16 +20,16 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { isRunning } from "../foundation/proc";
 import { becomeSubreaper, reapOrphans } from "../foundation/subreaper";
-import { courseRoot, type Impl } from "../impl";
-import { labDir, type Chapter } from "../manifest";
-import { tsNodeArgs } from "../testkit/processes";
+import { type Chapter } from "../manifest";
+import { tsNodeArgs } from "../foundation/tsx";
 import { parseResults, readTrace, type GradeEvent } from "./events";
-import { filesUnder, testsFolder } from "./lab-files";
 import { buildOutcomes, type TestOutcome } from "./outcomes";
-import { killGroup, RunProcesses, type Straggler } from "./processes";
+import { killGroup } from "../foundation/processes";
+import { RunProcesses, type Straggler } from "./processes";
 import { RUN_ID_VARIABLE, TESTS_DIR_VARIABLE, TRACE_DIR_VARIABLE, traceFile } from "./run-env";
 import { attributeBirths, explainEnd, failLeavers, NO_RESULT, type VitestEnd } from "./run-end";
 import { watchRun, type StopReason } from "./watchdog";
+import { courseRoot, filesUnder, type Impl, labId, testsFolder } from "../foundation/layout";
 
 export type { TestOutcome } from "./outcomes";
 export type { Straggler } from "./processes";
@@ -266,7 +266,7 @@ export async function runLab(chapter: Chapter, options: RunLabOptions): Promise<
   const testFiles = filesUnder(testsDir)
     .filter((file) => file.endsWith(".test.ts"))
     .map((file) => `${testsDir}/${file}`);
-  const lab = labDir(chapter);
+  const lab = labId(chapter);
   const subreaper = becomeSubreaper();
   const finish = (parts: Omit<LabRun, "lab" | "impl" | "durationMs" | "containment"> & { containment?: Containment }): LabRun => ({
     lab,

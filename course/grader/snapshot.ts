@@ -6,9 +6,8 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { courseRoot } from "../impl";
-import { chapters, labDir, type Chapter } from "../manifest";
-import { filesUnder, labFolder } from "./lab-files";
+import { chapters, type Chapter } from "../manifest";
+import { courseRoot, filesUnder, labFolder, labId, testsFolder } from "../foundation/layout";
 
 export const SNAPSHOT_FILE = "course/lab-snapshot.json";
 
@@ -40,7 +39,7 @@ function readLabFile(chapter: Chapter, file: string): string | undefined {
 export function currentTestHashes(chapter: Chapter, root = courseRoot): Record<string, string> {
   const hashes: Record<string, string> = {};
   const lab = path.join(root, labFolder(chapter));
-  for (const file of filesUnder(path.relative(courseRoot, path.join(lab, "tests")))) {
+  for (const file of filesUnder(path.relative(courseRoot, path.join(root, testsFolder(chapter))))) {
     const key = `tests/${file}`;
     hashes[key] = sha256(readFileSync(path.join(lab, key)));
   }
@@ -56,12 +55,12 @@ export function buildSnapshot(): Snapshot {
       const content = readLabFile(chapter, file);
       if (content === undefined) {
         throw new Error(
-          `${labFolder(chapter)}/${file} is listed in the manifest (lab.files of course/chapters/${labDir(chapter)}.ts) but does not exist; create it or remove it from the list`,
+          `${labFolder(chapter)}/${file} is listed in the manifest (lab.files of course/chapters/${labId(chapter)}.ts) but does not exist; create it or remove it from the list`,
         );
       }
       starters[file] = content;
     }
-    labs[labDir(chapter)] = { starters, tests: currentTestHashes(chapter) };
+    labs[labId(chapter)] = { starters, tests: currentTestHashes(chapter) };
   }
   return { about: ABOUT, labs };
 }
@@ -107,7 +106,7 @@ function differences(recorded: Record<string, string>, now: Record<string, strin
 
 /** The test files a learner changed, added or deleted since the course shipped them. */
 export function modifiedTests(chapter: Chapter, snapshot: Snapshot | undefined): FileChange[] {
-  const recorded = snapshot?.labs[labDir(chapter)]?.tests;
+  const recorded = snapshot?.labs[labId(chapter)]?.tests;
   if (!recorded) return [];
   return differences(recorded, currentTestHashes(chapter));
 }
@@ -128,7 +127,7 @@ export function snapshotProblems(): string[] {
 
   const problems: string[] = [];
   for (const chapter of chapters) {
-    const dir = labDir(chapter);
+    const dir = labId(chapter);
     const recorded = snapshot.labs[dir];
     if (!recorded) {
       problems.push(`${SNAPSHOT_FILE} has no record of lab ${dir}: ${fix}`);
@@ -139,7 +138,7 @@ export function snapshotProblems(): string[] {
     const changes = [...differences(recorded.starters, starters), ...differences(recorded.tests, currentTestHashes(chapter))];
     for (const { file, change } of changes) problems.push(`${labFolder(chapter)}/${file} was ${change} since the last snapshot: ${fix}`);
   }
-  const known = new Set(chapters.map(labDir));
+  const known = new Set(chapters.map(labId));
   for (const dir of Object.keys(snapshot.labs)) {
     if (!known.has(dir)) problems.push(`${SNAPSHOT_FILE} records lab ${dir}, which the manifest no longer has: ${fix}`);
   }

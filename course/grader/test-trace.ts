@@ -14,10 +14,10 @@
 import { unlinkSync, writeFileSync } from "node:fs";
 import { afterEach, beforeAll, beforeEach } from "vitest";
 import { bootTicksNow } from "../foundation/proc";
-import { courseRoot } from "../impl";
 import { recordTrace } from "./events";
 import { explainFailure, type ErrorLike } from "./failure";
 import { heartbeatFile, TRACE_DIR_VARIABLE } from "./run-env";
+import { courseRoot } from "../foundation/layout";
 
 const HEARTBEAT_INTERVAL_MS = 1_000;
 

@@ -3,8 +3,8 @@
 // (file:line, above the table) but grades the tests all the same.
 import path from "node:path";
 import ts from "typescript";
-import { courseRoot, type Impl } from "../impl";
-import { labDir, type Chapter } from "../manifest";
+import { type Chapter } from "../manifest";
+import { courseRoot, type Impl, labId } from "../foundation/layout";
 
 export interface TypeProblem {
   /** Relative to the course root: "labs/04-stdin-lines/lines.ts". */
@@ -30,7 +30,7 @@ function projectOptions(): ts.CompilerOptions {
 
 /** Type errors in the lab's files (labs/ or solutions/, as graded); [] when they type-check. */
 export function typeCheckLab(chapter: Chapter, impl: Impl): TypeProblem[] {
-  return typeCheckFiles(`${impl}/${labDir(chapter)}`, chapter.lab.files);
+  return typeCheckFiles(`${impl}/${labId(chapter)}`, chapter.lab.files);
 }
 
 /**

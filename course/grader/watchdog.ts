@@ -5,7 +5,7 @@
 // is a separate process: see guard.ts.)
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { isAlive } from "../testkit/processes";
+import { isAlive } from "../foundation/processes";
 
 export interface StopReason {
   kind: "time-limit" | "stalled";

@@ -1,6 +1,6 @@
 // Where the course kernelspec lives, and how Jupyter is told about it.
 import path from "node:path";
-import { courseRoot } from "../impl";
+import { courseRoot } from "../foundation/layout";
 
 export const KERNEL_NAME = "unix-ipc-ts";
 

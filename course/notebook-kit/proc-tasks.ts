@@ -2,27 +2,19 @@
 // process really asleep inside a given system call. Plumbing for demos, not a lab's answer.
 // tslab compiles this file with TypeScript 5.0 into CommonJS (no import.meta, no top-level await).
 import { readdirSync, readFileSync } from "node:fs";
+import { processTable } from "../foundation/proc";
 import { taskState, waitUntil, type TaskState } from "./index";
 
 /**
- * The pids whose parent is `pid`, found by reading every /proc/<pid>/stat (field 4 is the parent).
+ * The pids whose parent is `pid`, from a scan of the whole process table (see foundation/proc.ts).
  * /proc/<pid>/task/<tid>/children would be shorter, but it exists only on kernels built with
  * CONFIG_PROC_CHILDREN, and it lists the children of one thread only.
  */
 export function childrenOf(pid: number): number[] {
-  const children: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      // The command name (field 2) may hold spaces and ")": the fields after it start at the last ")".
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid) children.push(Number(name));
-    } catch {
-      // It exited while we looked.
-    }
-  }
-  return children.sort((a, b) => a - b);
+  return processTable()
+    .filter((entry) => entry.ppid === pid)
+    .map((entry) => entry.pid)
+    .sort((a, b) => a - b);
 }
 
 /** The command name of a process (/proc/<pid>/comm, at most 15 bytes), or null once it is gone. */

@@ -3,13 +3,13 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { courseRoot } from "../impl";
 import { registerCleanup } from "./cleanup";
-import { delay, Kernel, type KernelOptions } from "./kernel";
+import { Kernel, type KernelOptions } from "./kernel";
 import { LeftoverWatch, type Leftover } from "./leftovers";
 import { ownedPrefix, removeStaleFolders } from "./stale-folders";
 import type { Message } from "./protocol";
 import { readNotebook, text, type Cell, type DisplayOutput, type Notebook, type Output } from "./nbformat";
+import { courseRoot } from "../foundation/layout";
 
 export const EXECUTED_DIR = path.join(courseRoot, ".course", "notebooks");
 

@@ -5,12 +5,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import os from "node:os";
 import path from "node:path";
 import { Dealer, Subscriber } from "zeromq";
-import { courseRoot } from "../impl";
-import { signalQuietly } from "../testkit/processes";
+import { signalQuietly } from "../foundation/processes";
 import { registerCleanup } from "./cleanup";
 import { shadowPath, toolsToHide } from "./hide-tools";
 import { ownedPrefix } from "./stale-folders";
 import { decode, encode, isRefused, newMessage, type Message } from "./protocol";
+import { courseRoot } from "../foundation/layout";
 
 /** The launcher of the course kernel in a course folder (the real one, or a temporary copy). */
 export function launcherIn(root: string): string {
@@ -263,6 +263,6 @@ export class Kernel {
   }
 }
 
-export function delay(ms: number): Promise<void> {
+function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

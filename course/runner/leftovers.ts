@@ -6,8 +6,9 @@
 // note which new descendants appeared (so a leftover can be blamed on the cell that started it);
 // after the notebook, whatever is still running is reported and killed.
 import { readFileSync } from "node:fs";
-import { becomeSubreaper, descendantsOf, reapOrphans, type SubreaperStatus } from "../foundation/subreaper";
-import { isAlive, signalQuietly, waitUntil } from "../testkit/processes";
+import { descendantsOf } from "../foundation/proc";
+import { becomeSubreaper, reapOrphans, type SubreaperStatus } from "../foundation/subreaper";
+import { isAlive, signalQuietly, waitUntil } from "../foundation/processes";
 
 export interface Leftover {
   pid: number;

@@ -1,7 +1,7 @@
 // One readable paragraph per executed notebook.
 import path from "node:path";
-import { courseRoot } from "../impl";
 import type { NotebookRun } from "./execute";
+import { courseRoot } from "../foundation/layout";
 
 export function describeRun(run: NotebookRun): string {
   const name = path.relative(courseRoot, run.notebook);

@@ -7,7 +7,7 @@
 import { readdirSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { isAlive } from "../testkit/processes";
+import { isAlive } from "../foundation/processes";
 
 /** `course-notebook-<pid>-`: the prefix for a temp folder owned by this runner process. */
 export function ownedPrefix(kind: "kernel" | "notebook" | "with-solutions"): string {

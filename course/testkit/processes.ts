@@ -7,19 +7,18 @@
 //     process nobody told us about (a double-forked daemon) is found in /proc.
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { implRoot } from "../impl";
+import { implRoot } from "../foundation/layout";
+import { isAlive, pidsWithEnv, signalQuietly, waitUntilGone } from "../foundation/processes";
+import { tsNodeArgs } from "../foundation/tsx";
+
+// Kept here for lab tests and the machinery's tests, which know them from the test-kit.
+export { isAlive, pidsWithEnv, signalQuietly, waitUntil } from "../foundation/processes";
+export { tsNodeArgs } from "../foundation/tsx";
 
 /** The environment variable that marks processes started by a test. */
 export const TEST_MARK_VARIABLE = "COURSE_TEST_MARK";
 
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-
-/** Node arguments that let a child run a `.ts` file: `[...tsNodeArgs, "script.ts"]`. */
-export const tsNodeArgs: readonly string[] = ["--import", tsxLoader];
 
 /** Absolute path of a file of the implementation under test (labs/ or solutions/). */
 export function impl(relativePath: string): string {
@@ -55,57 +54,6 @@ export function startTestMark(): string {
   return mark;
 }
 
-/** Pids whose initial environment holds `VARIABLE=value` (this process excluded). */
-export function pidsWithEnv(variable: string, value: string): number[] {
-  const needle = Buffer.from(`${variable}=${value}\0`);
-  const found: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
-    try {
-      const environ = readFileSync(`/proc/${pid}/environ`);
-      if (environ.includes(needle)) found.push(pid);
-    } catch {
-      // Gone already, or not ours to read: either way not a straggler of ours.
-    }
-  }
-  return found;
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-  // A zombie still answers kill(0); it is dead, only not yet reaped.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-/** Send a signal to a pid (or, negative, a process group) that may already be gone. */
-export function signalQuietly(target: number, signal: NodeJS.Signals = "SIGKILL"): void {
-  try {
-    process.kill(target, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-/** Poll until `done()` or the deadline; true when done. SIGKILL takes effect quickly, but not instantly. */
-export async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (!done()) {
-    if (performance.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return true;
-}
-
 /**
  * Kill everything the current test started: its process groups, tracked pids,
  * and every process carrying its marker. Returns the pids that were still alive.
@@ -119,6 +67,6 @@ export async function killTestProcesses(mark: string | undefined): Promise<numbe
   groups.clear();
   pids.clear();
   // SIGKILL cannot be caught, but the kernel needs a moment to tear a process down.
-  await waitUntil(() => !alive.some(isAlive), 5_000);
+  await waitUntilGone(alive, 5_000);
   return alive;
 }

@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sym
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { courseRoot } from "../impl";
+import { courseRoot } from "../foundation/layout";
 import { chapters } from "../manifest";
 
 const tsx = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");

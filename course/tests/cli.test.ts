@@ -5,9 +5,9 @@ import os from "node:os";
 import path from "node:path";
 import { parse as parseJUnit } from "junit2json";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { courseRoot } from "../impl";
 import { chapters } from "../manifest";
-import { formatHint } from "../grader/hints";
+import { formatHint } from "../cli/lib/hints";
+import { courseRoot } from "../foundation/layout";
 
 const tsx = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");
 let scratch: string;

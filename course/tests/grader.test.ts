@@ -6,14 +6,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSyn
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { courseRoot } from "../impl";
 import { findChapter, type Chapter } from "../manifest";
 import { isAlive, pidsWithEnv, tsNodeArgs, waitFor } from "../testkit";
-import { filesUnder } from "../grader/lab-files";
 import type { GradeReport } from "../grader/report";
 import { runLab } from "../grader/run-lab";
 import { TESTS_DIR_VARIABLE } from "../grader/run-env";
 import { firstFailure, scoreLab } from "../grader/score";
+import { courseRoot, filesUnder } from "../foundation/layout";
 
 const FIXTURES = "course/tests/fixtures";
 const scratch = path.join(courseRoot, ".course", "grader-fixtures", randomBytes(4).toString("hex"));

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { courseRoot } from "../impl";
+import { courseRoot } from "../foundation/layout";
 
 const tsx = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");
 let scratch: string;

@@ -9,8 +9,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCleanRoom } from "../grader/clean-room";
 import type { GradeReport } from "../grader/report";
-import { courseRoot } from "../impl";
 import { readAll, waitForExit } from "../testkit";
+import { courseRoot } from "../foundation/layout";
 
 const tsx = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");
 let scratch: string;

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { applyPatch, mutate, parsePatch } from "../bench/patch";
-import { courseRoot } from "../impl";
+import { courseRoot } from "../foundation/layout";
 
 const MUTANTS = path.join(courseRoot, "course", "bench", "fixtures", "mutants");
 

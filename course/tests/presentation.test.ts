@@ -7,19 +7,19 @@ import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseJUnit } from "junit2json";
 import { afterAll, describe, expect, it } from "vitest";
-import { courseRoot } from "../impl";
-import { chapters, findChapter, findTask, labDir, SHORT_TITLE_MAX, type Chapter } from "../manifest";
+import { chapters, findChapter, findTask, SHORT_TITLE_MAX, type Chapter } from "../manifest";
 import type { GradeEvent } from "../grader/events";
-import { labReport, watchScreen } from "../grader/explain";
+import { labReport, watchScreen } from "../cli/lib/grade-text";
 import { explainFailure } from "../grader/failure";
 import type { LabGrade } from "../grader/grade-lab";
-import { formatHint } from "../grader/hints";
+import { formatHint } from "../cli/lib/hints";
 import { buildJUnit } from "../grader/junit";
 import { buildOutcomes, type TestOutcome } from "../grader/outcomes";
 import { runLab, type LabRun } from "../grader/run-lab";
 import { firstFailure, partialPoints, scoreLab } from "../grader/score";
-import { styleFor, visibleLength, type Style } from "../grader/style";
+import { styleFor, visibleLength, type Style } from "../cli/lib/style";
 import { typeCheckFiles } from "../grader/typecheck";
+import { courseRoot, labId } from "../foundation/layout";
 
 const plain: Style = styleFor({ isTTY: false } as NodeJS.WriteStream);
 // Colours must not count as columns: render with them too.
@@ -29,11 +29,11 @@ const coloured: Style = (() => {
 })();
 
 function outcome(chapter: Chapter, task: string | null, name: string, state: TestOutcome["state"], extra: Partial<TestOutcome> = {}): TestOutcome {
-  return { file: `labs/${labDir(chapter)}/tests/x.test.ts`, name: task === null ? name : `${task} > ${name}`, task, state, durationMs: 3, ...extra };
+  return { file: `labs/${labId(chapter)}/tests/x.test.ts`, name: task === null ? name : `${task} > ${name}`, task, state, durationMs: 3, ...extra };
 }
 
 function grade(chapter: Chapter, outcomes: TestOutcome[], extra: Partial<LabRun> = {}, more: Partial<LabGrade> = {}): LabGrade {
-  const run: LabRun = { lab: labDir(chapter), impl: "labs", outcomes, stragglers: [], containment: { kind: "subreaper", mechanism: "child subreaper" }, durationMs: 1234, ...extra };
+  const run: LabRun = { lab: labId(chapter), impl: "labs", outcomes, stragglers: [], containment: { kind: "subreaper", mechanism: "child subreaper" }, durationMs: 1234, ...extra };
   return { chapter, run, score: scoreLab(chapter, run), modifiedTests: [], typeProblems: [], ...more };
 }
 
@@ -256,7 +256,7 @@ describe("the grade as shown", () => {
       const states: TestOutcome[][] = [
         tasks.flatMap((task) => [outcome(lab, task.id, "one", "pass"), outcome(lab, task.id, "two", "pass")]),
         tasks.flatMap((task) => [
-          outcome(lab, task.id, longName, "fail", { message: `${LONG_MESSAGE}\n(- expected, + received)\n+   "${"x".repeat(150)}",\nat labs/${labDir(lab)}/tests/x.test.ts:1:1` }),
+          outcome(lab, task.id, longName, "fail", { message: `${LONG_MESSAGE}\n(- expected, + received)\n+   "${"x".repeat(150)}",\nat labs/${labId(lab)}/tests/x.test.ts:1:1` }),
           outcome(lab, task.id, "times out", "timeout", { message: "timed out after 10000 ms waiting for the collector's first record, which never came" }),
           outcome(lab, task.id, `${longName} (needs faketime)`, "skip", { notRun: "not run here: needs faketime" }),
           outcome(lab, task.id, "passes", "pass"),
@@ -264,20 +264,20 @@ describe("the grade as shown", () => {
       ];
       for (const outcomes of states) {
         const g = grade(lab, outcomes, { hung: `"${longName}" (labs/x.test.ts) was stuck for 30 s in a synchronous loop that never ends` }, {
-          typeProblems: [{ file: `labs/${labDir(lab)}/x.ts`, line: 1, column: 1, message: `TS2322: ${"Type 'string' is not assignable to type 'number'. ".repeat(3)}` }],
+          typeProblems: [{ file: `labs/${labId(lab)}/x.ts`, line: 1, column: 1, message: `TS2322: ${"Type 'string' is not assignable to type 'number'. ".repeat(3)}` }],
           modifiedTests: [{ file: "tests/x.test.ts", change: "changed" }],
         });
         const panel = formatHint(lab, { task: tasks[0] ?? findTask(lab, "1"), n: 1, total: tasks[0]?.hints.length ?? 1, text: tasks[0]?.hints[0] ?? "" }, 80, "Press h again").split("\n");
         for (const style of [plain, coloured]) {
           const screens = [labReport(g, style, { width: 80 }), watchScreen(g, style, { width: 80, keys: true, panel, gradedAt: new Date() })];
-          for (const line of screens.flat()) expect(visibleLength(line), `${labDir(lab)}: ${line}`).toBeLessThanOrEqual(80);
+          for (const line of screens.flat()) expect(visibleLength(line), `${labId(lab)}: ${line}`).toBeLessThanOrEqual(80);
         }
       }
     }
   });
 
   it("gives every task a short title that fits the table", () => {
-    for (const lab of chapters) for (const task of lab.lab.tasks) expect(task.short.length, `${labDir(lab)} ${task.id}`).toBeLessThanOrEqual(SHORT_TITLE_MAX);
+    for (const lab of chapters) for (const task of lab.lab.tasks) expect(task.short.length, `${labId(lab)} ${task.id}`).toBeLessThanOrEqual(SHORT_TITLE_MAX);
   });
 });
 

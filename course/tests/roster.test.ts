@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { courseRoot } from "../impl";
+import { courseRoot } from "../foundation/layout";
 
 const tsx = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");
 let folder: string;

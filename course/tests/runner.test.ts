@@ -5,12 +5,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { courseRoot } from "../impl";
 import { NOT_YET } from "../notebook-kit";
 import { runNotebook, type RunOptions } from "../runner/execute";
 import { removeStaleFolders } from "../runner/stale-folders";
 import type { ErrorOutput, Notebook } from "../runner/nbformat";
-import { isAlive, pidsWithEnv, signalQuietly, waitUntil } from "../testkit/processes";
+import { isAlive, pidsWithEnv, signalQuietly, waitUntil } from "../foundation/processes";
+import { courseRoot } from "../foundation/layout";
 
 const FIXTURES = path.join(courseRoot, "course", "tests", "fixtures", "runner");
 const TSX = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");

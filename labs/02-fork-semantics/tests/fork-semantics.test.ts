@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { launch } from "@impl/02-fork-semantics/launch";
 import { NoSuchProcessError, readInherited } from "@impl/02-fork-semantics/inherited";
 import { appendTogether, ChildFailedError } from "@impl/02-fork-semantics/shared-fd";
-import { expectRejects, expectThrows, impl, readAll, rejectionOf, spawnTracked, spawnTs, tempDir, trackPid, tsNodeArgs, waitFor, waitForExit, withTimeout } from "../../../course/testkit";
+import { expectRejects, expectThrows, impl, processEntry, readAll, rejectionOf, spawnTracked, spawnTs, tempDir, trackPid, tsNodeArgs, waitFor, waitForExit, withTimeout } from "../../../course/testkit";
 
 const CHILD_WRITER = impl("02-fork-semantics/child-writer.ts");
 const O_CLOEXEC = 0o2000000;
@@ -60,12 +60,8 @@ function childFds(pid: number, strays: Set<number>): Record<string, string> {
 /** Wait until `pid` runs `sleep` and sleeps in it: exec is done, the loader's files are closed. */
 async function sleeping(pid: number): Promise<void> {
   await waitFor(`process ${pid} to be asleep in sleep(1)`, () => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      return stat.includes("(sleep) S");
-    } catch {
-      return false;
-    }
+    const entry = processEntry(pid);
+    return entry?.comm === "sleep" && entry.state === "S";
   });
 }
 

@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { PipelineUsageError, runPipeline, type StageStatus } from "@impl/03-pipes/pipeline";
-import { expectThrows, impl, readAll, spawnTs, tempDir, thrownBy, waitFor, waitForExit, withTimeout } from "../../../course/testkit";
+import { expectThrows, impl, processTable, readAll, spawnTs, tempDir, waitFor, waitForExit } from "../../../course/testkit";
 
 const RSS_PIPELINE = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "rss-pipeline.ts");
 const MISSING = "no-such-command-03-pipes";
@@ -97,12 +97,8 @@ function stageStuckOnParentsPipe(): string | undefined {
 /** Every child of this process, with its command line. */
 function childrenOfThisProcess(): { pid: number; argv: string[] }[] {
   const found: { pid: number; argv: string[] }[] = [];
-  for (const entry of readdirSync("/proc")) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
+  for (const { pid } of processTable().filter((entry) => entry.ppid === process.pid)) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) !== process.pid) continue;
       found.push({ pid, argv: readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, -1) });
     } catch {
       // Gone already.
@@ -122,20 +118,7 @@ const outcomes = (statuses: readonly StageStatus[]): string[] =>
 
 /** Children of this process that have exec'd `command`, with their command lines. */
 function childrenRunning(command: string): { pid: number; argv: string[] }[] {
-  const found: { pid: number; argv: string[] }[] = [];
-  for (const entry of readdirSync("/proc")) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, -1);
-      if (ppid === process.pid && path.basename(argv[0] ?? "") === command) found.push({ pid, argv });
-    } catch {
-      // Gone already.
-    }
-  }
-  return found;
+  return childrenOfThisProcess().filter(({ argv }) => path.basename(argv[0] ?? "") === command);
 }
 
 /** Device and inode of what a descriptor of a process points at: the same pipe gives the same pair. */

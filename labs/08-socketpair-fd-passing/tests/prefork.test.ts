@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { RestartBackoff } from "@impl/08-socketpair-fd-passing/backoff";
-import { expectThrows, impl, isAlive, readLine, spawnTs, tempDir, thrownBy, waitFor, waitForExit, withTimeout } from "../../../course/testkit";
+import { expectThrows, impl, isAlive, processTable, readLine, spawnTs, tempDir, waitFor, waitForExit, withTimeout } from "../../../course/testkit";
 
 const MASTER = impl("08-socketpair-fd-passing/master.ts");
 const SLOW_WORKER_MASTER = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "slow-worker-master.ts");
@@ -58,13 +58,8 @@ async function startMaster(workers: number, { slowWorkers = false } = {}): Promi
 /** Live workers of the master: its children running worker.ts. */
 function workersOf(masterPid: number): number[] {
   const found: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
+  for (const { pid } of processTable().filter((entry) => entry.ppid === masterPid && entry.state !== "Z")) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[1]) !== masterPid || fields[0] === "Z") continue;
       if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("worker.ts")) found.push(pid);
     } catch {
       // gone meanwhile

@@ -4,11 +4,9 @@
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { courseRoot } from "../impl";
-import { labDir, type Chapter } from "../manifest";
-import { labFolder } from "./lab-files";
-import { modifiedTests, sha256, type Snapshot } from "./snapshot";
-import { statePath } from "./state";
+import { type Chapter } from "../../manifest";
+import { modifiedTests, sha256, type Snapshot } from "../../grader/snapshot";
+import { courseRoot, labFolder, labId, statePath } from "../../foundation/layout";
 
 export interface RestoreStep {
   /** Relative to labs/<dir>/. */
@@ -44,7 +42,7 @@ function originalTest(chapter: Chapter, file: string, hash: string): string | { 
 
 /** Which files differ from the course's starter and tests, and what to put in their place. */
 export function planRestore(chapter: Chapter, snapshot: Snapshot): RestorePlan {
-  const recorded = snapshot.labs[labDir(chapter)];
+  const recorded = snapshot.labs[labId(chapter)];
   const plan: RestorePlan = { steps: [], unrestorable: [] };
   if (!recorded) return plan;
   for (const [file, starter] of Object.entries(recorded.starters)) {
@@ -120,7 +118,7 @@ export function unsafeTargets(chapter: Chapter, plan: RestorePlan): string[] {
 /** Copy the files the plan will replace or remove into .course/backup/<lab>-<timestamp>/; returns that folder. */
 export function backUp(chapter: Chapter, plan: RestorePlan): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const folder = statePath("backup", `${labDir(chapter)}-${stamp}`);
+  const folder = statePath("backup", `${labId(chapter)}-${stamp}`);
   for (const { file } of plan.steps) {
     const source = absolute(chapter, file);
     if (!existsSync(source)) continue;

@@ -3,13 +3,13 @@
 // ran anyway), the task table with short titles, then every test that does
 // not pass, one line each, the first one explained in full, and where the
 // hint for its task is.
-import { labDir, type Chapter, type Task } from "../manifest";
-import type { LabGrade } from "./grade-lab";
+import { type Chapter, type Task } from "../../manifest";
+import type { LabGrade } from "../../grader/grade-lab";
 import { hintCommand } from "./hints";
-import { testsFolder } from "./lab-files";
-import type { TestOutcome } from "./outcomes";
-import { failures } from "./score";
+import type { TestOutcome } from "../../grader/outcomes";
+import { failures } from "../../grader/score";
 import { columns, cut, fold, progressBar, type Style } from "./style";
+import { labId, testsFolder } from "../../foundation/layout";
 
 const fraction = (a: number, b: number): string => `${a}/${b}`;
 
@@ -141,7 +141,7 @@ export function labNotes(grade: LabGrade, style: Style, options: NotesOptions): 
 
 /** The heading, the type errors, the table and the notes: one lab as grade prints it. */
 export function labReport(grade: LabGrade, style: Style, options: NotesOptions): string[] {
-  const heading = cut(`${labDir(grade.chapter)}  ${grade.chapter.title}`, options.width);
+  const heading = cut(`${labId(grade.chapter)}  ${grade.chapter.title}`, options.width);
   const inner = { ...options, width: options.width - 2 };
   const types = typeNotes(grade, style, inner.width);
   const notes = labNotes(grade, style, inner);
@@ -176,7 +176,7 @@ export interface WatchScreenOptions {
 /** Watch mode's screen for a grade: the table and what fails, then the panel, then the keys. */
 export function watchScreen(result: LabGrade, style: Style, options: WatchScreenOptions): string[] {
   const { width, keys } = options;
-  const folder = `labs/${labDir(result.chapter)}`;
+  const folder = `labs/${labId(result.chapter)}`;
   const lines = [
     style.paint("bold", cut(`Watching ${folder}  ${result.chapter.title}`, width)),
     progressLine(result, style),
@@ -187,8 +187,8 @@ export function watchScreen(result: LabGrade, style: Style, options: WatchScreen
     ...labNotes(result, style, { width, ...(keys ? { hintHow: (_chapter: Chapter, task: Task) => `press h for a hint on ${task.id}` } : {}) }),
   ];
   if (result.score.complete && !result.focus) {
-    lines.push(style.paint("green", `Every task of ${labDir(result.chapter)} is done.`));
-    lines.push(options.next ? `Next: ${labDir(options.next)}${keys ? " (press n)" : ""}.` : "That was the last lab.");
+    lines.push(style.paint("green", `Every task of ${labId(result.chapter)} is done.`));
+    lines.push(options.next ? `Next: ${labId(options.next)}${keys ? " (press n)" : ""}.` : "That was the last lab.");
   }
   if (options.panel.length > 0) lines.push("", ...options.panel);
   lines.push("", style.paint("dim", cut(`Graded at ${options.gradedAt.toLocaleTimeString()}. Save a file in ${folder}/ to grade again.`, width)));

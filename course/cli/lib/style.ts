@@ -1,6 +1,7 @@
 // Terminal output: colours only on a terminal (and never with NO_COLOR), and a
-// few shapes the learner tools share: marks, a progress bar, aligned columns.
+// few shapes the learner tools share: marks, a progress bar, aligned columns, wrapped paragraphs.
 import { styleText } from "node:util";
+import { stripAnsi } from "../../foundation/text";
 
 type Colour = "green" | "red" | "yellow" | "dim" | "bold" | "cyan";
 
@@ -40,7 +41,7 @@ export function columns(rows: string[][]): string[] {
 
 // Colour codes take no room on screen.
 export function visibleLength(text: string): number {
-  return text.replace(/\u001b\[[0-9;]*m/g, "").length;
+  return stripAnsi(text).length;
 }
 
 /** Plain text cut to `width` columns, ending in "…" when it was longer (for one-line summaries only). */
@@ -82,4 +83,27 @@ export function indent(text: string, prefix: string): string {
 /** Columns to fit output to: the terminal's width within reason, 80 when unknown (a pipe, a file). */
 export function textWidth(stream: NodeJS.WriteStream = process.stdout): number {
   return Math.max(40, Math.min(stream.columns || 80, 100));
+}
+
+/** Wrap a paragraph to `width` columns, each line starting with `prefix`; a word longer than a line is broken. */
+export function wrap(text: string, width: number, prefix = ""): string {
+  const room = Math.max(10, width - prefix.length);
+  const lines: string[] = [];
+  let line = "";
+  for (let word of text.split(/\s+/).filter((w) => w !== "")) {
+    while (word.length > room) {
+      if (line !== "") lines.push(line);
+      lines.push(word.slice(0, room));
+      word = word.slice(room);
+      line = "";
+    }
+    if (line !== "" && line.length + 1 + word.length > room) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== "") lines.push(line);
+  return lines.map((l) => prefix + l).join("\n");
 }

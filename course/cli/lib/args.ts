@@ -1,8 +1,9 @@
 // Command-line plumbing shared by the learner tools (grade, watch, hint, reset):
 // flags, lab names, and usage errors that say what was wrong and exit 2.
+import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { findChapter, findTask, type Chapter, type Task } from "../manifest";
-import type { Impl } from "../impl";
+import { findChapter, findTask, type Chapter, type Task } from "../../manifest";
+import { type Impl } from "../../foundation/layout";
 
 export const USAGE_ERROR = 2;
 
@@ -55,4 +56,9 @@ export function secondsArg(flag: string, value: string | undefined, usage: strin
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0) usageError(`${flag} takes a number of seconds, such as 300, not "${value}"`, usage);
   return seconds * 1000;
+}
+
+/** Resolve a path the learner typed: relative to the folder they ran npm in (npm run moves to the course root). */
+export function userPath(typed: string): string {
+  return path.resolve(process.env.INIT_CWD ?? process.cwd(), typed);
 }

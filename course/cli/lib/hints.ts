@@ -1,15 +1,17 @@
 // Progressive hints, per task: a nudge first, nearly the answer last. Which
 // ones were shown is remembered in .course/hints.json, so that
 // `npm run hint -- 04 lines` gives the next one each time it is asked.
-import { labDir, type Chapter, type Task } from "../manifest";
-import { readState, writeState } from "./state";
+import { type Chapter, type Task } from "../../manifest";
+import { readState, writeState } from "../../grader/state";
+import { wrap } from "./style";
+import { labId } from "../../foundation/layout";
 
 const HINTS_FILE = "hints.json";
 
 /** "04-stdin-lines/lines" → the numbers (1-based) of that task's hints already shown. */
 type HintsSeen = Record<string, number[]>;
 
-const seenKey = (chapter: Chapter, task: Task): string => `${labDir(chapter)}/${task.id}`;
+const seenKey = (chapter: Chapter, task: Task): string => `${labId(chapter)}/${task.id}`;
 
 /** The hints of this task already shown, by number. */
 export function hintsSeen(chapter: Chapter, task: Task): Set<number> {
@@ -48,29 +50,6 @@ export function hintCommand(chapter: Chapter, task: Task, n?: number): string {
   return `npm run hint -- ${chapter.number} ${task.id}${n === undefined ? "" : ` ${n}`}`;
 }
 
-/** Wrap a paragraph to `width` columns, each line starting with `prefix`; a word longer than a line is broken. */
-export function wrap(text: string, width: number, prefix = ""): string {
-  const room = Math.max(10, width - prefix.length);
-  const lines: string[] = [];
-  let line = "";
-  for (let word of text.split(/\s+/).filter((w) => w !== "")) {
-    while (word.length > room) {
-      if (line !== "") lines.push(line);
-      lines.push(word.slice(0, room));
-      word = word.slice(room);
-      line = "";
-    }
-    if (line !== "" && line.length + 1 + word.length > room) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line === "" ? word : `${line} ${word}`;
-    }
-  }
-  if (line !== "") lines.push(line);
-  return lines.map((l) => prefix + l).join("\n");
-}
-
 /**
  * A hint as printed: which task and which hint, the text wrapped to `width`,
  * and what to do next: the hint command, or `again` ("Press h again") in a tool
@@ -79,7 +58,7 @@ export function wrap(text: string, width: number, prefix = ""): string {
 export function formatHint(chapter: Chapter, choice: HintChoice, width: number, again?: string): string {
   const { task } = choice;
   const lines = [
-    wrap(`Hint ${choice.n} of ${choice.total} for ${labDir(chapter)}, task ${task.id}: ${task.title}`, width),
+    wrap(`Hint ${choice.n} of ${choice.total} for ${labId(chapter)}, task ${task.id}: ${task.title}`, width),
     "",
     wrap(choice.text, width, "  "),
     "",
