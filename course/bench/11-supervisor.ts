@@ -18,6 +18,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { request } from "../../solutions/11-supervisor/client";
 import { courseRoot } from "../foundation/layout";
+import { childrenOf as childEntries } from "../foundation/proc";
 import type { Benchmark, BenchResult } from "./types";
 
 const PROGRAMS = 50;
@@ -41,21 +42,11 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
   }
 }
 
-/** Live children of `pid` (all its threads' children lists). */
+/** Live children of `pid` (zombies left out: they are dead, only not yet reaped). */
 function childrenOf(pid: number): number[] {
-  const found: number[] = [];
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim().split(" ")) {
-        if (child === "") continue;
-        const stat = readFileSync(`/proc/${child}/stat`, "utf8");
-        if (stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z") found.push(Number(child));
-      }
-    } catch {
-      // A thread or child that went away while we looked.
-    }
-  }
-  return found;
+  return childEntries(pid)
+    .filter((child) => child.state !== "Z")
+    .map((child) => child.pid);
 }
 
 /** SIGKILL `victim`, then spin until a new child of `supervisor` appears: ms. */

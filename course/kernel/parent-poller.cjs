@@ -24,7 +24,11 @@ function exists(pid) {
   }
 }
 
-/** Our process group id, from /proc (Node has no getpgrp()). */
+/**
+ * Our process group id, from /proc (Node has no getpgrp()). The one stat parser outside
+ * course/foundation/proc.ts: the kernel runs on plain Node, without the TypeScript loader that
+ * module needs, and it reads one field of its own line.
+ */
 function ownProcessGroup() {
   try {
     const stat = fs.readFileSync("/proc/self/stat", "utf8");
