@@ -90,7 +90,11 @@ function installSendQueue(zmq, key) {
     }
   }
 
-  /** @this {object} @param {Array<string | Buffer>} frames @returns {Promise<void>} */
+  /**
+   * @this {object}
+   * @param {Array<string | Buffer>} frames
+   * @returns {Promise<void>}
+   */
   function queuedSend(frames) {
     let queue = queues.get(this);
     const idle = !queue || queue.length === 0;
@@ -110,7 +114,10 @@ function installSendQueue(zmq, key) {
   Object.defineProperty(zmq.Socket.prototype, "send", { value: queuedSend, configurable: true });
 
   const nativeBind = zmq.Socket.prototype.bind;
-  /** @this {{sendHighWaterMark: number}} @param {string} address */
+  /**
+   * @this {{sendHighWaterMark: number}}
+   * @param {string} address
+   */
   function bindWithoutDrops(address) {
     this.sendHighWaterMark = 0; // 0 = no limit
     return nativeBind.call(this, address);
