@@ -20,8 +20,8 @@ export default defineConfig(
     files: ["**/*.ts", "**/*.cjs"],
     extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],
     languageOptions: {
-      // Each file is checked with the tsconfig.json nearest to it: the root one, or course/kernel's (checkJs).
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      // Types come from the two projects npm test type-checks: the course (.ts) and the kernel (.cjs, checkJs).
+      parserOptions: { project: ["./tsconfig.json", "./course/kernel/tsconfig.json"], tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       // The two the course cares most about: a promise nobody awaits loses its error, and an async

@@ -1,6 +1,6 @@
 // npm test: the maintainers' proof that the course is sound.
 //   1. type-check: the project's TypeScript (strict), and tslab's TypeScript 5.0
-//      over everything notebooks can import;
+//      over everything notebooks can import, and against the newest Node's types; lint and format;
 //   2. integrity: manifest, notebooks, starters, hints, exports, snapshot;
 //   3. every solution passes every test of its lab;
 //   4. every untouched starter fails every test of its lab (no vacuous test);
@@ -19,6 +19,8 @@ import { solutionReferences } from "../check/model-answers";
 import { exportMismatches, staticProblems, testFiles } from "../check/integrity";
 import { readmeProblems } from "../check/readme";
 import { projectTypeErrors, tslabTypeErrors } from "../check/typecheck";
+import { formatProblems, lintProblems } from "../check/lint";
+import { newestNodeTypeErrors } from "../check/newest-node";
 import { runLab, type LabRun } from "../grader/run-lab";
 import { snapshotProblems } from "../grader/snapshot";
 import { courseRoot, type Impl } from "../impl";
@@ -163,6 +165,9 @@ async function main(): Promise<void> {
   }
   await check("type-check (project TypeScript, strict)", projectTypeErrors);
   await check("type-check (tslab's TypeScript 5.0, what notebooks import)", () => tslabTypeErrors());
+  await check("type-check against the newest Node's types (@types/node24)", newestNodeTypeErrors);
+  await check("lint (eslint .)", lintProblems);
+  await check("format (prettier --check .)", formatProblems);
   await check("integrity: manifest, notebooks, starters, hints", staticProblems);
   await check("integrity: starters export what solutions export", exportMismatches);
   await check("integrity: notebooks and labs never refer to solutions/", () => solutionReferences(courseRoot));
