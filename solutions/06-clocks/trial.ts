@@ -163,6 +163,7 @@ function saveState(stateFile: string, state: TrialState): void {
     throw new Error(
       `cannot save the trial state to ${stateFile}: ${(err as Error).message}. ` +
         `Check that its folder can be created and written to.`,
+      { cause: err },
     );
   }
 }
