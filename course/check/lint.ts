@@ -46,7 +46,7 @@ export async function lintProblems(): Promise<string[]> {
     return [`eslint could not run (exit ${code}):`, ...`${stdout}${stderr}`.trim().split("\n").slice(-30)];
   }
   const problems = results.flatMap((file) =>
-    file.messages.map((m) => `${path.relative(courseRoot, file.filePath)}:${m.line ?? 0}:${m.column ?? 0} ${m.ruleId ?? "eslint"}: ${m.message}`),
+    file.messages.map((m) => `${path.relative(courseRoot, file.filePath)}:${m.line ?? 0}:${m.column ?? 0} ${m.ruleId ?? "eslint"}: ${m.message.replace(/\s*\n\s*/g, " ")}`),
   );
   if (problems.length === 0) return [`eslint failed (exit ${code}) without reporting a problem:`, ...stderr.trim().split("\n").slice(-30)];
   return [...problems, `${problems.length} problem(s): fix them by hand, or \`npm run lint:fix\` for the ones ESLint can fix`];
