@@ -46,17 +46,24 @@ export async function lintProblems(): Promise<string[]> {
     return [`eslint could not run (exit ${code}):`, ...`${stdout}${stderr}`.trim().split("\n").slice(-30)];
   }
   const problems = results.flatMap((file) =>
-    file.messages.map((m) => `${path.relative(courseRoot, file.filePath)}:${m.line ?? 0}:${m.column ?? 0} ${m.ruleId ?? "eslint"}: ${m.message.replace(/\s*\n\s*/g, " ")}`),
+    file.messages.map(
+      (m) => `${path.relative(courseRoot, file.filePath)}:${m.line ?? 0}:${m.column ?? 0} ${m.ruleId ?? "eslint"}: ${m.message.replace(/\s*\n\s*/g, " ")}`,
+    ),
   );
   if (problems.length === 0) return [`eslint failed (exit ${code}) without reporting a problem:`, ...stderr.trim().split("\n").slice(-30)];
   return [...problems, `${problems.length} problem(s): fix them by hand, or \`npm run lint:fix\` for the ones ESLint can fix`];
 }
 
-/** Every file Prettier would lay out differently. */
+const SHOWN_FILES = 20;
+
+/** Every file Prettier would lay out differently (the first SHOWN_FILES of them, and how many). */
 export async function formatProblems(): Promise<string[]> {
   const { code, stdout, stderr } = await runNode(binOf("prettier", "prettier"), ["--list-different", "."]);
   if (code === 0) return [];
   const files = stdout.split("\n").filter((line) => line.trim() !== "");
   if (code !== 1 || files.length === 0) return [`prettier could not run (exit ${code}):`, ...stderr.trim().split("\n").slice(-30)];
-  return [...files.map((file) => `${file}: not formatted`), `${files.length} file(s) not formatted: run \`npm run format\` (prettier --write .), then review and commit`];
+  const shown = files.slice(0, SHOWN_FILES).map((file) => `${file}: not formatted`);
+  if (files.length > SHOWN_FILES) shown.push(`… and ${files.length - SHOWN_FILES} more (npm run format:check lists them all)`);
+  // Formatting changes lab starters and tests, so the lab snapshot must be frozen again.
+  return [...shown, `${files.length} file(s) not formatted: run \`npm run format\` (prettier --write .), then \`npm run course:freeze\`, review and commit`];
 }

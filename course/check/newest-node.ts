@@ -28,7 +28,8 @@ export function newestNodeTypeErrors(): string[] {
   } catch {
     return [`@types/node${NEWEST_NODE} is not installed (${path.relative(courseRoot, typesPackage)}): run \`npm install\``];
   }
-  if (!version.startsWith(`${NEWEST_NODE}.`)) return [`@types/node${NEWEST_NODE} is version ${version}: alias it to @types/node@${NEWEST_NODE}.x in package.json`];
+  if (!version.startsWith(`${NEWEST_NODE}.`))
+    return [`@types/node${NEWEST_NODE} is version ${version}: alias it to @types/node@${NEWEST_NODE}.x in package.json`];
 
   const problems: string[] = [];
   const config = ts.getParsedCommandLineOfConfigFile(path.join(courseRoot, "tsconfig.json"), undefined, {
