@@ -10,12 +10,14 @@ import { courseRoot } from "../foundation/layout";
 
 const require = createRequire(import.meta.url);
 
-/** Errors from `tsc -p .` with the project's strict settings. */
+/** Errors from `tsc -p .` with the project's strict settings, and from `tsc -p course/kernel` (the kernel's .cjs, checkJs). */
 export function projectTypeErrors(): string[] {
   const tsc = require.resolve("typescript/bin/tsc");
-  const result = spawnSync(process.execPath, [tsc, "-p", courseRoot, "--pretty", "false"], { cwd: courseRoot, encoding: "utf8" });
-  if (result.status === 0) return [];
-  return (result.stdout + result.stderr).split("\n").filter((line) => line.trim() !== "");
+  return [courseRoot, path.join(courseRoot, "course", "kernel")].flatMap((project) => {
+    const result = spawnSync(process.execPath, [tsc, "-p", project, "--pretty", "false"], { cwd: courseRoot, encoding: "utf8" });
+    if (result.status === 0) return [];
+    return (result.stdout + result.stderr).split("\n").filter((line) => line.trim() !== "");
+  });
 }
 
 /** Every non-test `.ts` file under labs/, solutions/ and course/notebook-kit/: what notebooks may import. */

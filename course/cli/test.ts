@@ -1,7 +1,7 @@
 // npm test [-- <chapter>...] [--no-notebooks] [--no-machinery] [--dry-run]:
 // the maintainers' proof that the course is sound.
 //   1. type-check: the project's TypeScript (strict), and tslab's TypeScript 5.0
-//      over everything notebooks can import;
+//      over everything notebooks can import, and against the newest Node's types; lint and format;
 //   2. integrity: manifest, notebooks, starters, hints, exports, snapshot;
 //   3. every solution passes every test of its lab;
 //   4. every untouched starter fails every test of its lab (no vacuous test);
@@ -25,6 +25,8 @@ import { exportMismatches, staticProblems } from "../check/integrity";
 import { layerProblems } from "../check/layers";
 import { readmeProblems } from "../check/readme";
 import { notebookImportable, projectTypeErrors, tslabTypeErrors } from "../check/typecheck";
+import { formatProblems, lintProblems } from "../check/lint";
+import { newestNodeTypeErrors } from "../check/newest-node";
 import { runLab, type LabRun } from "../grader/run-lab";
 import { snapshotProblems } from "../grader/snapshot";
 import { courseRoot, labId, labTestFiles, type Impl } from "../foundation/layout";
@@ -231,6 +233,9 @@ async function main(): Promise<void> {
   console.log(options.dryRun ? `npm test would check ${which}, in these steps:` : `npm test: ${which}`);
   await check("type-check (project TypeScript, strict)", projectTypeErrors);
   await check("type-check (tslab's TypeScript 5.0, what notebooks import)", () => tslabTypeErrors(someChapters ? notebookImportableOf(selected) : undefined));
+  await check("type-check against the newest Node's types (@types/node24)", newestNodeTypeErrors);
+  await check("lint (eslint .)", lintProblems);
+  await check("format (prettier --check .)", formatProblems);
   await check("integrity: manifest, notebooks, starters, hints", () => staticProblems(selected));
   await check("integrity: starters export what solutions export", () => exportMismatches(selected));
   await check("integrity: imports go down the layers only (course/check/layers.ts)", () => layerProblems(courseRoot));

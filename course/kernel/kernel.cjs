@@ -21,7 +21,10 @@ const wire = require("./wire.cjs");
 /** Frames from tslab's own code and Node's internals say nothing about the learner's cell. */
 const INTERNAL_FRAME = /node_modules[\\/](tslab|@tslab)[\\/]|course[\\/]kernel[\\/]|\(node:|at node:|^\s+at new Promise \(<anonymous>\)$/;
 
-/** What a thrown value looks like in an `error` message. @param {unknown} thrown */
+/**
+ * What a thrown value looks like in an `error` message.
+ * @param {unknown} thrown
+ */
 function describeThrown(thrown) {
   const isError = thrown instanceof Error || (typeof thrown === "object" && thrown !== null && "stack" in thrown && "message" in thrown);
   if (!isError) return { ename: "Uncaught", evalue: util.inspect(thrown), traceback: [`Uncaught ${util.inspect(thrown)}`] };
@@ -41,7 +44,10 @@ function describeThrown(thrown) {
   return { ename, evalue, traceback };
 }
 
-/** Compile errors from tslab's diagnostics (console.error("%s%d:%d - %s", file, line, col, text)). @param {unknown[][]} calls */
+/**
+ * Compile errors from tslab's diagnostics (console.error("%s%d:%d - %s", file, line, col, text)).
+ * @param {unknown[][]} calls
+ */
 function describeDiagnostics(calls) {
   const lines = calls.map((args) => util.format(...args));
   const first = lines[0] ?? "the cell does not compile";
@@ -153,13 +159,24 @@ class CourseKernel {
     }
   }
 
-  /** Send on iopub. @param {string} msgType @param {wire.Message | undefined} parent @param {object} content */
+  /**
+   * Send on iopub.
+   * @param {string} msgType
+   * @param {wire.Message | undefined} parent
+   * @param {object} content
+   */
   publish(msgType, parent, content) {
     const topic = Buffer.from(`kernel.${this.session}.${msgType}`);
     return this.iopub.send(wire.frame(this.key, [topic], wire.header(this.session, msgType), parent?.header ?? {}, content));
   }
 
-  /** Reply on the socket the request came from. @param {any} socket @param {wire.Message} request @param {string} msgType @param {object} content */
+  /**
+   * Reply on the socket the request came from.
+   * @param {any} socket
+   * @param {wire.Message} request
+   * @param {string} msgType
+   * @param {object} content
+   */
   reply(socket, request, msgType, content) {
     return socket.send(wire.frame(this.key, request.identities, wire.header(this.session, msgType), request.header, content));
   }
@@ -245,7 +262,11 @@ class CourseKernel {
     return next;
   }
 
-  /** Run one cell and send everything Jupyter expects about it. @param {any} socket @param {wire.Message} request */
+  /**
+   * Run one cell and send everything Jupyter expects about it.
+   * @param {any} socket
+   * @param {wire.Message} request
+   */
   async execute(socket, request) {
     const { code = "", silent = false, store_history: storeHistory = true, stop_on_error: stopOnError = true } = request.content ?? {};
     if (!silent && storeHistory) this.executionCount++;

@@ -14,7 +14,10 @@ const { warn } = require("./warn.cjs");
 
 const POLL_MS = 1000;
 
-/** Is `pid` still a running process? (EPERM: it exists, owned by someone else.) @param {number} pid */
+/**
+ * Is `pid` still a running process? (EPERM: it exists, owned by someone else.)
+ * @param {number} pid
+ */
 function exists(pid) {
   try {
     process.kill(pid, 0);

@@ -9,6 +9,7 @@
 // high-water mark), so the output socket gets an unlimited queue.
 "use strict";
 
+const util = require("node:util");
 const { warn } = require("./warn.cjs");
 const { sign, DELIMITER } = require("./wire.cjs");
 
@@ -68,6 +69,7 @@ function installSendQueue(zmq, key) {
     while (queue.length > 0) {
       mergeStreams(key, queue);
       const message = queue[0];
+      /** @type {unknown} what zeromq threw, if the send failed */
       let failure;
       for (let attempt = 0; ; attempt++) {
         try {
@@ -85,12 +87,16 @@ function installSendQueue(zmq, key) {
       queue.shift();
       // A send after shutdown closed the socket is expected and harmless.
       const closed = /** @type {{closed?: boolean}} */ (socket).closed === true;
-      if (failure && !closed) warn(`a message was not sent: ${String(failure)}`);
+      if (failure && !closed) warn(`a message was not sent: ${failure instanceof Error ? String(failure) : util.inspect(failure)}`);
       for (const settle of message.done) settle(failure);
     }
   }
 
-  /** @this {object} @param {Array<string | Buffer>} frames @returns {Promise<void>} */
+  /**
+   * @this {object}
+   * @param {Array<string | Buffer>} frames
+   * @returns {Promise<void>}
+   */
   function queuedSend(frames) {
     let queue = queues.get(this);
     const idle = !queue || queue.length === 0;
@@ -99,6 +105,7 @@ function installSendQueue(zmq, key) {
     const message = { frames: Array.isArray(frames) ? frames : [frames], done: [] };
     /** @type {Promise<void>} */
     const sent = new Promise((resolve, reject) => {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- zeromq's own error, passed on unchanged
       message.done.push((err) => (err ? reject(err) : resolve(undefined)));
     });
     sent.catch(() => undefined); // callers may ignore the promise; drain() reports failures
@@ -110,7 +117,10 @@ function installSendQueue(zmq, key) {
   Object.defineProperty(zmq.Socket.prototype, "send", { value: queuedSend, configurable: true });
 
   const nativeBind = zmq.Socket.prototype.bind;
-  /** @this {{sendHighWaterMark: number}} @param {string} address */
+  /**
+   * @this {{sendHighWaterMark: number}}
+   * @param {string} address
+   */
   function bindWithoutDrops(address) {
     this.sendHighWaterMark = 0; // 0 = no limit
     return nativeBind.call(this, address);

@@ -8,7 +8,11 @@ const crypto = require("node:crypto");
 const DELIMITER = "<IDS|MSG>";
 const PROTOCOL_VERSION = "5.3";
 
-/** HMAC-SHA256 of the four JSON parts, hex: the signature Jupyter expects. @param {string} key @param {string[]} parts */
+/**
+ * HMAC-SHA256 of the four JSON parts, hex: the signature Jupyter expects.
+ * @param {string} key
+ * @param {string[]} parts
+ */
 function sign(key, parts) {
   const hmac = crypto.createHmac("sha256", key);
   for (const part of parts) hmac.update(part);
@@ -52,7 +56,12 @@ function frame(key, prefix, header, parent, content) {
   return [...prefix, DELIMITER, sign(key, parts), ...parts];
 }
 
-/** A fresh header. @param {string} session @param {string} msgType @returns {Header} */
+/**
+ * A fresh header.
+ * @param {string} session
+ * @param {string} msgType
+ * @returns {Header}
+ */
 function header(session, msgType) {
   return {
     msg_id: crypto.randomUUID(),

@@ -229,7 +229,7 @@ async function runAlone(file: string, options: RunOptions): Promise<NotebookRun>
 async function runCells(
   kernel: Kernel,
   notebook: Notebook,
-  { cellTimeoutMs, forbid }: { cellTimeoutMs: number; forbid?: ForbiddenOutput },
+  { cellTimeoutMs, forbid }: { cellTimeoutMs: number; forbid?: ForbiddenOutput | undefined },
   failures: CellFailure[],
   watch: LeftoverWatch,
 ): Promise<number> {

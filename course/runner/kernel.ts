@@ -35,11 +35,11 @@ type Listener = (message: Message) => void;
 
 export interface KernelOptions {
   /** The course folder whose launcher to run (default: this course). */
-  root?: string;
+  root?: string | undefined;
   /** Extra environment for the kernel (COURSE_SCRATCH...). */
   env?: NodeJS.ProcessEnv;
   /** The command to start instead of the course launcher; the connection file is appended (tests use a fake kernel). */
-  command?: string[];
+  command?: string[] | undefined;
   /** How long the kernel may take to bind its sockets. */
   startTimeoutMs?: number;
 }

@@ -47,7 +47,7 @@ describe("npm run handout", () => {
   });
 
   it("gives learners npm run check instead of the maintainers' scripts, and a README without their sections", () => {
-    const scripts = JSON.parse(readFileSync(path.join(copy, "package.json"), "utf8")).scripts as Record<string, string>;
+    const { scripts } = JSON.parse(readFileSync(path.join(copy, "package.json"), "utf8")) as { scripts: Record<string, string> };
     expect(Object.keys(scripts)).toEqual(expect.arrayContaining(["start", "grade", "hint", "watch", "reset", "notebooks", "check"]));
     for (const gone of ["test", "bench", "handout", "roster", "course:freeze"]) expect(scripts).not.toHaveProperty(gone);
     const readme = readFileSync(path.join(copy, "README.md"), "utf8");
@@ -59,7 +59,7 @@ describe("npm run handout", () => {
 
   it("clears every notebook's outputs", () => {
     for (const name of readdirSync(path.join(copy, "notebooks"))) {
-      const notebook = JSON.parse(readFileSync(path.join(copy, "notebooks", name), "utf8"));
+      const notebook = JSON.parse(readFileSync(path.join(copy, "notebooks", name), "utf8")) as { cells: { cell_type: string; outputs?: unknown[] }[] };
       for (const cell of notebook.cells) if (cell.cell_type === "code") expect(cell.outputs, name).toEqual([]);
     }
   });

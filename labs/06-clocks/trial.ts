@@ -60,9 +60,9 @@ export interface TrialState {
 
 export interface TrialOptions {
   /** Length of the trial in ms (default 30 days). */
-  trialMs?: number;
+  trialMs?: number | undefined;
   /** How far (ms) the wall clock may be behind trusted time before it counts as set back (default 60 s). */
-  toleranceMs?: number;
+  toleranceMs?: number | undefined;
   /** The clocks to read (default: systemTrialClocks). */
   clocks?: TrialClocks;
 }

@@ -17,7 +17,7 @@ export const MAX_SOCKET_PATH_BYTES = 107;
 
 export interface ListenUnixOptions {
   /** Permission bits of the socket file, e.g. 0o600 (owner only, the default) or 0o660 (owner and group). */
-  mode?: number;
+  mode?: number | undefined;
 }
 
 /** The path does not fit in sockaddr_un (Node 20 would silently truncate it). */

@@ -17,7 +17,7 @@ export interface CollectorOptions {
   /** The FIFO's path; created when missing, reused when it is a FIFO. */
   path: string;
   /** Permissions of a FIFO the collector creates. Default 0o600. */
-  mode?: number;
+  mode?: number | undefined;
   /** Called once per record: a line, without its "\n". */
   onRecord: (record: string) => void;
 }

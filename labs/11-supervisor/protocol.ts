@@ -10,11 +10,11 @@ export interface ProgramEvent {
   /** supd's monotonic clock (performance.now() in supd), in milliseconds. */
   at: number;
   /** The program's pid, when the event is about one process (STARTING, EXITED...). */
-  pid?: number;
+  pid?: number | undefined;
   /** BACKOFF only: how long supd waits before the next start. */
   delayMs?: number;
   /** How the process ended ("exit 1", "signal SIGKILL"), for events caused by an exit. */
-  exit?: string;
+  exit?: string | undefined;
 }
 
 export interface ProgramStatus {

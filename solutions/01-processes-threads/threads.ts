@@ -91,6 +91,7 @@ export function currentTid(): number {
   } catch (err) {
     throw new Error(
       `cannot read /proc/thread-self (${(err as Error).message}): this needs Linux 3.17 or later with /proc mounted`,
+      { cause: err },
     );
   }
   const match = /^(\d+)\/task\/(\d+)$/.exec(target);

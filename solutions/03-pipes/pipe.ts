@@ -49,7 +49,7 @@ export function makePipe(): Pipe {
     }
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    throw new Error(`could not make a pipe through a FIFO in ${dir} (is mkfifo installed?): ${reason}`);
+    throw new Error(`could not make a pipe through a FIFO in ${dir} (is mkfifo installed?): ${reason}`, { cause: err });
   } finally {
     // The open descriptors keep the pipe alive; the name is no longer needed.
     rmSync(dir, { recursive: true, force: true });

@@ -61,9 +61,9 @@ export interface TrialState {
 
 export interface TrialOptions {
   /** Length of the trial in ms (default 30 days). */
-  trialMs?: number;
+  trialMs?: number | undefined;
   /** How far (ms) the wall clock may be behind trusted time before it counts as set back (default 60 s). */
-  toleranceMs?: number;
+  toleranceMs?: number | undefined;
   /** The clocks to read (default: systemTrialClocks). */
   clocks?: TrialClocks;
 }
@@ -163,6 +163,7 @@ function saveState(stateFile: string, state: TrialState): void {
     throw new Error(
       `cannot save the trial state to ${stateFile}: ${(err as Error).message}. ` +
         `Check that its folder can be created and written to.`,
+      { cause: err },
     );
   }
 }

@@ -118,6 +118,7 @@ describe("listenUnix", () => {
     // Record the socket file's mode at the instant listen() returns: bind() and
     // listen() are done then, and the kernel already queues connections.
     const seen: { address: string; mode: number; dirMode: number }[] = [];
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with apply(this), on the server
     const original = net.Server.prototype.listen;
     net.Server.prototype.listen = function (this: net.Server, ...args: unknown[]) {
       const result = (original as (...a: unknown[]) => net.Server).apply(this, args);

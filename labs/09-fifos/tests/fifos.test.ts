@@ -133,9 +133,10 @@ function openForWriting(fifo: string): number {
       throw new Error(
         `a writer could not open ${path.basename(fifo)}: no process has the FIFO open for reading (ENXIO). ` +
           "The collector closed its read end: did it stop at the previous writer's end-of-file?",
+        { cause: err },
       );
     }
-    if (code === "ENOENT") throw new Error(`a writer found no FIFO at ${path.basename(fifo)}: the collector removed it, or never made it`);
+    if (code === "ENOENT") throw new Error(`a writer found no FIFO at ${path.basename(fifo)}: the collector removed it, or never made it`, { cause: err });
     throw err;
   }
 }
@@ -211,7 +212,7 @@ describe("createFifo", () => {
     const dir = tempDir("fifo-");
     const file = path.join(dir, "notes.txt");
     writeFileSync(file, "keep me\n");
-    const fileError = await expectRejects(() => createFifo(file, 0o600), NotAFifoError, "createFifo() on a regular file");
+    await expectRejects(() => createFifo(file, 0o600), NotAFifoError, "createFifo() on a regular file");
     expect(readFileSync(file, "utf8")).toBe("keep me\n");
     const sub = path.join(dir, "sub");
     mkdirSync(sub);
@@ -318,7 +319,7 @@ describe("collector", () => {
   it("refuses a path that is not a FIFO with NotAFifoError and does not touch it", async () => {
     const file = path.join(tempDir("fifo-"), "app.log");
     writeFileSync(file, "precious\n");
-    const error = await expectRejects(() => startCollector({ path: file, onRecord: () => undefined }), NotAFifoError, "startCollector() on a regular file");
+    await expectRejects(() => startCollector({ path: file, onRecord: () => undefined }), NotAFifoError, "startCollector() on a regular file");
     expect(readFileSync(file, "utf8")).toBe("precious\n");
   });
 });
@@ -337,7 +338,7 @@ describe("writer", () => {
 
   it("treats a missing FIFO as \"collector not running\" and creates no file", async () => {
     const fifo = path.join(tempDir("fifo-"), "missing.fifo");
-    const error = await expectRejects(async () => openWriter(fifo), CollectorNotRunningError, "openWriter() on a path where no FIFO exists");
+    await expectRejects(async () => openWriter(fifo), CollectorNotRunningError, "openWriter() on a path where no FIFO exists");
     expect(existsSync(fifo), "openWriter() created a file where no FIFO was: open without creating").toBe(false);
   });
 

@@ -1,0 +1,69 @@
+// The habits, as npm test steps: ESLint's rules (eslint.config.js, type-aware) and Prettier's
+// layout (.prettierrc.json). Both run from node_modules, on the whole course; each problem is one line.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { courseRoot } from "../impl";
+
+const require = createRequire(import.meta.url);
+
+/** The file a package's `bin` names (their `exports` hide the bin from require.resolve). */
+function binOf(name: string, command: string): string {
+  const manifest = require.resolve(`${name}/package.json`);
+  const bin = (JSON.parse(readFileSync(manifest, "utf8")) as { bin: string | Record<string, string> }).bin;
+  const relative = typeof bin === "string" ? bin : bin[command];
+  if (relative === undefined) throw new Error(`${name} has no "${command}" command: run \`npm install\``);
+  return path.join(path.dirname(manifest), relative);
+}
+
+/** Run a node script from the course root; resolves with its exit code and output (never rejects). */
+function runNode(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [script, ...args], { cwd: courseRoot, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", (err) => resolve({ code: null, stdout, stderr: `${stderr}could not start ${script}: ${err.message}` }));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+interface EslintFileResult {
+  filePath: string;
+  messages: { ruleId: string | null; severity: number; line?: number; column?: number; message: string }[];
+}
+
+/** Every ESLint problem, as `file:line:col rule: message`. */
+export async function lintProblems(): Promise<string[]> {
+  const { code, stdout, stderr } = await runNode(binOf("eslint", "eslint"), [".", "--format", "json"]);
+  if (code === 0) return [];
+  let results: EslintFileResult[];
+  try {
+    results = JSON.parse(stdout) as EslintFileResult[];
+  } catch {
+    return [`eslint could not run (exit ${code}):`, ...`${stdout}${stderr}`.trim().split("\n").slice(-30)];
+  }
+  const problems = results.flatMap((file) =>
+    file.messages.map(
+      (m) => `${path.relative(courseRoot, file.filePath)}:${m.line ?? 0}:${m.column ?? 0} ${m.ruleId ?? "eslint"}: ${m.message.replace(/\s*\n\s*/g, " ")}`,
+    ),
+  );
+  if (problems.length === 0) return [`eslint failed (exit ${code}) without reporting a problem:`, ...stderr.trim().split("\n").slice(-30)];
+  return [...problems, `${problems.length} problem(s): fix them by hand, or \`npm run lint:fix\` for the ones ESLint can fix`];
+}
+
+const SHOWN_FILES = 20;
+
+/** Every file Prettier would lay out differently (the first SHOWN_FILES of them, and how many). */
+export async function formatProblems(): Promise<string[]> {
+  const { code, stdout, stderr } = await runNode(binOf("prettier", "prettier"), ["--list-different", "."]);
+  if (code === 0) return [];
+  const files = stdout.split("\n").filter((line) => line.trim() !== "");
+  if (code !== 1 || files.length === 0) return [`prettier could not run (exit ${code}):`, ...stderr.trim().split("\n").slice(-30)];
+  const shown = files.slice(0, SHOWN_FILES).map((file) => `${file}: not formatted`);
+  if (files.length > SHOWN_FILES) shown.push(`… and ${files.length - SHOWN_FILES} more (npm run format:check lists them all)`);
+  // Formatting changes lab starters and tests, so the lab snapshot must be frozen again.
+  return [...shown, `${files.length} file(s) not formatted: run \`npm run format\` (prettier --write .), then \`npm run course:freeze\`, review and commit`];
+}

@@ -1,0 +1,56 @@
+// Type-check the course against the newest Node's API too. `@types/node` is pinned to Node 20, the
+// oldest Node the course supports, so `tsc -p .` catches a call that Node 20 lacks. Learners also
+// run Node 22 and 24, whose types may deprecate, narrow or drop what we use: this pass compiles the
+// same tsconfig.json with `@types/node24` (an npm alias of @types/node 24) read in its place.
+// Both cannot be installed under one name, and a tsconfig cannot swap them (other packages'
+// `/// <reference types="node" />` would pull in Node 20's), so the compiler host redirects the files.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import type * as TS from "typescript";
+import { courseRoot } from "../impl";
+
+const require = createRequire(import.meta.url);
+
+/** The Node major whose types this pass uses; the devDependency `@types/node24` must match it. */
+export const NEWEST_NODE = 24;
+
+const OLDEST_TYPES = `${path.sep}@types${path.sep}node${path.sep}`;
+const NEWEST_TYPES = `${path.sep}@types${path.sep}node${NEWEST_NODE}${path.sep}`;
+
+/** Errors from the project's tsconfig.json compiled with Node 24's types instead of Node 20's. */
+export function newestNodeTypeErrors(): string[] {
+  const ts = require("typescript") as typeof TS;
+  const typesPackage = path.join(courseRoot, "node_modules", "@types", `node${NEWEST_NODE}`, "package.json");
+  let version: string;
+  try {
+    version = (JSON.parse(readFileSync(typesPackage, "utf8")) as { version: string }).version;
+  } catch {
+    return [`@types/node${NEWEST_NODE} is not installed (${path.relative(courseRoot, typesPackage)}): run \`npm install\``];
+  }
+  if (!version.startsWith(`${NEWEST_NODE}.`))
+    return [`@types/node${NEWEST_NODE} is version ${version}: alias it to @types/node@${NEWEST_NODE}.x in package.json`];
+
+  const problems: string[] = [];
+  const config = ts.getParsedCommandLineOfConfigFile(path.join(courseRoot, "tsconfig.json"), undefined, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => problems.push(ts.flattenDiagnosticMessageText(d.messageText, "\n")),
+  });
+  if (!config) return problems;
+  const host = ts.createCompilerHost(config.options);
+  const redirect = (file: string): string => file.replace(OLDEST_TYPES, NEWEST_TYPES);
+  host.readFile = (file) => ts.sys.readFile(redirect(file));
+  host.fileExists = (file) => ts.sys.fileExists(redirect(file));
+  const program = ts.createProgram({ rootNames: config.fileNames, options: config.options, host });
+  const nodeTypes = program.getSourceFiles().filter((f) => f.fileName.includes(OLDEST_TYPES));
+  if (nodeTypes.length === 0) problems.push("no @types/node file was compiled: the redirect to the newest Node's types did nothing");
+  for (const d of ts.getPreEmitDiagnostics(program)) {
+    const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
+    if (!d.file || d.start === undefined) problems.push(`TS${d.code}: ${message}`);
+    else {
+      const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+      problems.push(`${path.relative(courseRoot, d.file.fileName)}:${line + 1}:${character + 1} TS${d.code} (Node ${NEWEST_NODE} types): ${message}`);
+    }
+  }
+  return problems;
+}
