@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { courseRoot } from "../impl";
+import { courseRoot } from "../foundation/layout";
 
 const require = createRequire(import.meta.url);
 

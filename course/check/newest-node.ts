@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type * as TS from "typescript";
-import { courseRoot } from "../impl";
+import { courseRoot } from "../foundation/layout";
 
 const require = createRequire(import.meta.url);
 
