@@ -10,7 +10,7 @@
 //    ratio = supervisord's median / supd's median; goal 1.
 // Skipped, with the reason, when `supervisord` is not on PATH (Debian: apt install supervisor).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { createRequire } from "node:module";
 import os from "node:os";

@@ -77,7 +77,7 @@ export function readSnapshot(): Snapshot | undefined {
   try {
     parsed = JSON.parse(readFileSync(file, "utf8"));
   } catch (err) {
-    throw new Error(`${SNAPSHOT_FILE} is not valid JSON (${(err as Error).message}); restore it with \`git checkout ${SNAPSHOT_FILE}\``);
+    throw new Error(`${SNAPSHOT_FILE} is not valid JSON (${(err as Error).message}); restore it with \`git checkout ${SNAPSHOT_FILE}\``, { cause: err });
   }
   if (typeof parsed !== "object" || parsed === null || typeof (parsed as Snapshot).labs !== "object") {
     throw new Error(`${SNAPSHOT_FILE} has no "labs" record; restore it with \`git checkout ${SNAPSHOT_FILE}\``);

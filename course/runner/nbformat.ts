@@ -52,6 +52,7 @@ export function readNotebook(file: string): Notebook {
     throw new Error(
       `${file} is not a readable notebook: its JSON is broken (${(err as Error).message}). ` +
         `It may have been cut short or edited by hand; restore it (git checkout -- <file>) or re-save it from Jupyter.`,
+      { cause: err },
     );
   }
   const nb = (typeof parsed === "object" && parsed !== null ? parsed : {}) as Partial<Notebook> & { worksheets?: unknown };

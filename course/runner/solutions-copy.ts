@@ -14,7 +14,7 @@ const SKIPPED = new Set(["node_modules", ".git", ".course"]);
 
 export interface CourseCopy {
   root: string;
-  remove(): void;
+  remove: () => void;
 }
 
 export function copyWithSolutionsInLabs(courseRoot: string): CourseCopy {

@@ -12,7 +12,15 @@ function notebook(sources: string[], outputs: unknown[] = []): string {
   const cells = sources.map((source) => ({ cell_type: "code", source, metadata: {}, outputs, execution_count: outputs.length ? 1 : null }));
   return JSON.stringify({ cells, metadata: {}, nbformat: 4, nbformat_minor: 5 });
 }
-const read = (relative: string) => JSON.parse(readFileSync(path.join(root, relative), "utf8"));
+interface NotebookCell {
+  source: string | string[];
+  outputs?: unknown[];
+}
+/** What these tests read of a notebook; every notebook they write has at least one cell. */
+interface NotebookJson {
+  cells: [NotebookCell, ...NotebookCell[]];
+}
+const read = (relative: string): NotebookJson => JSON.parse(readFileSync(path.join(root, relative), "utf8")) as NotebookJson;
 
 beforeEach(() => {
   root = mkdtempSync(path.join(os.tmpdir(), "course-workspace-test-"));

@@ -97,7 +97,7 @@ export class ProcessQueueReader {
     waiter?.();
   }
 
-  async get(): Promise<unknown | null> {
+  async get(): Promise<unknown> {
     // TODO: return the next decoded message; throw the recorded failure; return
     // null once the stream has ended; otherwise wait until wake() is called.
     throw new Error("TODO: ProcessQueueReader.get");

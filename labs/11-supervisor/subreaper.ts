@@ -35,7 +35,7 @@ let loading: Promise<Libc | undefined> | undefined;
 function loadLibc(): Promise<Libc | undefined> {
   loading ??= import("koffi").then(
     (module) => {
-      const koffi = ((module as unknown as { default?: typeof Koffi }).default ?? module) as typeof Koffi;
+      const koffi = ((module as unknown as { default?: typeof Koffi }).default ?? module);
       const libc = koffi.load("libc.so.6");
       return {
         prctl: libc.func("int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)") as Libc["prctl"],

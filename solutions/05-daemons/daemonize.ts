@@ -7,7 +7,7 @@
 //
 // The caller keeps one end of a socket pair as the daemon's fd 3 and reads
 // "MAINPID=<pid>" (from the middle) and "READY=1" (from the daemon) on it.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";

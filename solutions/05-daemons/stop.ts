@@ -64,7 +64,7 @@ function signal(pid: number, name: NodeJS.Signals): void {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ESRCH") return; // it exited on its own just now
-    if (code === "EPERM") throw new Error(`not allowed to signal pid ${pid} (it belongs to another user?)`);
+    if (code === "EPERM") throw new Error(`not allowed to signal pid ${pid} (it belongs to another user?)`, { cause: err });
     throw err;
   }
 }

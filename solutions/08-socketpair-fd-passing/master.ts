@@ -28,8 +28,14 @@ prefork.ready.then(
 );
 
 process.on("SIGTERM", () => {
-  prefork.shutdown().then(() => {
-    process.stdout.write("STOPPED\n");
-    process.exit(0);
-  });
+  prefork.shutdown().then(
+    () => {
+      process.stdout.write("STOPPED\n");
+      process.exit(0);
+    },
+    (err: Error) => {
+      process.stderr.write(`master: shutdown failed: ${err.message}\n`);
+      process.exit(1);
+    },
+  );
 });

@@ -134,7 +134,7 @@ export class ProcessQueueReader {
     waiter?.();
   }
 
-  async get(): Promise<unknown | null> {
+  async get(): Promise<unknown> {
     for (;;) {
       if (this.readIndex < this.ready.length) {
         const message = this.ready[this.readIndex++];

@@ -107,7 +107,7 @@ export class SharedQueue {
    */
   put(message: Uint8Array, timeoutMs = Infinity): void {
     if (message.length > this.slotBytes) throw new RangeError(`a message of ${message.length} bytes does not fit in a slot of ${this.slotBytes}`);
-    let wake = false;
+    let wake: boolean;
     const deadline = deadlineAfter(timeoutMs);
     this.lock();
     try {
@@ -191,7 +191,7 @@ export class SharedQueue {
    */
   private tryTake(): Uint8Array | null | "empty" {
     let message: Uint8Array;
-    let wake = false;
+    let wake: boolean;
     this.lock();
     try {
       if (Atomics.load(this.header, COUNT) === 0) {

@@ -189,7 +189,7 @@ function checkProgram(name: string, value: unknown, base: string, problem: (fiel
 
   let args: string[] = [];
   if (value.args !== undefined) {
-    if (Array.isArray(value.args) && value.args.every((a) => typeof a === "string")) args = value.args as string[];
+    if (Array.isArray(value.args) && value.args.every((a) => typeof a === "string")) args = value.args;
     else report("args", "must be an array of strings");
   }
 

@@ -26,9 +26,10 @@ let loading: Promise<GetPeerCred> | undefined;
 /** libc's getsockopt bound once (a dynamic import: it compiles both as an ES module and as CommonJS). */
 function loadGetPeerCred(): Promise<GetPeerCred> {
   loading ??= import("koffi").then((module) => {
-    const koffi = ((module as unknown as { default?: typeof Koffi }).default ?? module) as typeof Koffi;
+    const koffi = ((module as unknown as { default?: typeof Koffi }).default ?? module);
     const libc = koffi.load("libc.so.6");
-    const ucred = koffi.struct("ucred", { pid: "int32", uid: "uint32", gid: "uint32" });
+    // Declares the struct type that the prototype below names (koffi looks it up by name).
+    koffi.struct("ucred", { pid: "int32", uid: "uint32", gid: "uint32" });
     const getsockopt = libc.func("int getsockopt(int fd, int level, int optname, _Out_ ucred *optval, _Inout_ uint32_t *optlen)");
     return (fd: number) => {
       const out: Partial<PeerCredentials> = {};

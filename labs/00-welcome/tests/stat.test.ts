@@ -66,7 +66,7 @@ describe("parseStat", () => {
     ];
     for (const [what, line] of broken) {
       const error = expectThrows(() => parseStat(line), Error, `parseStat() of a line with ${what}`);
-      expect((error as Error).message, `the error for a line with ${what} should say it is not a /proc/<pid>/stat line`).toMatch(/stat/);
+      expect((error).message, `the error for a line with ${what} should say it is not a /proc/<pid>/stat line`).toMatch(/stat/);
     }
   });
 });
@@ -109,7 +109,7 @@ describe("readStat", () => {
     await waitForExit(child);
     const gone = child.pid!; // exited and reaped: this pid is free now
     const error = expectThrows(() => readStat(gone), NoSuchProcessError, "readStat(gone)");
-    expect((error as NoSuchProcessError).pid).toBe(gone);
+    expect((error).pid).toBe(gone);
     expect((error as Error).message).toContain(String(gone));
   });
 

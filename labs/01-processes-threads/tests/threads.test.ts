@@ -125,7 +125,7 @@ describe("listThreads", () => {
     await waitForExit(child);
     const gone = child.pid!; // exited and reaped: no /proc entry any more
     const error = expectThrows(() => listThreads(gone), NoSuchProcessError, "listThreads(gone)");
-    expect((error as NoSuchProcessError).pid).toBe(gone);
+    expect((error).pid).toBe(gone);
     expect((error as Error).message).toContain(String(gone));
   });
 

@@ -144,8 +144,8 @@ describe("launch", () => {
   it("refuses a missing cwd with an error naming it, before starting anything", () => {
     const missing = path.join(tempDir("fork02-"), "no-such-dir");
     const err = expectThrows(() => launch({ command: "sleep", args: ["1000"], cwd: missing, env: {}, fds: {} }), Error, "launch() with a cwd that does not exist");
-    expect((err as Error).message).toContain(missing);
-    expect((err as Error).message).not.toContain("TODO");
+    expect((err).message).toContain(missing);
+    expect((err).message).not.toContain("TODO");
   });
 });
 
@@ -199,7 +199,7 @@ describe("readInherited", () => {
     const child = spawnTracked("true", []);
     await waitForExit(child);
     const err = expectThrows(() => readInherited(child.pid as number), NoSuchProcessError, "readInherited(child.pid as number)");
-    expect((err as NoSuchProcessError).pid).toBe(child.pid);
+    expect((err).pid).toBe(child.pid);
     expect((err as Error).message).toContain(String(child.pid));
   });
 });
@@ -293,8 +293,8 @@ describe("appendTogether", () => {
     const log = path.join(tempDir("fork02-"), "shared.log");
     const child = { command: "sh", args: ["-c", "echo 'disk on fire' >&2; exit 7"] };
     const err = await expectRejects(() => appendTogether(log, { before: ["x"], child, after: ["y"] }), ChildFailedError, "appendTogether(log, { before: ['x'], child, after: ['y'] })");
-    expect((err as ChildFailedError).code).toBe(7);
-    expect((err as ChildFailedError).stderr).toContain("disk on fire");
+    expect((err).code).toBe(7);
+    expect((err).stderr).toContain("disk on fire");
     expect(readFileSync(log, "utf8"), "nothing is written after a failed child").toBe("x\n");
   });
 });

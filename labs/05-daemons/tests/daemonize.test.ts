@@ -112,7 +112,7 @@ describe("daemonize", () => {
     const pid = await daemonize(ENTRY, options);
     trackPid(pid);
     const error = await expectRejects(async () => trackPid(await daemonize(ENTRY, options)), AlreadyRunningError, "daemonize() while its daemon is already running");
-    expect((error as AlreadyRunningError).pid).toBe(pid);
+    expect((error).pid).toBe(pid);
     expect((error as Error).message).toContain(String(pid));
     expect(ws.started(), "a second daemon was started").toEqual([pid]);
     expect(isAlive(pid), `the running daemon ${pid} died when a second daemonize() was refused`).toBe(true);

@@ -132,7 +132,7 @@ describe("Stopwatch", () => {
     const stopwatch = new Stopwatch(time.clock);
     time.advance(-5n);
     const error = expectThrows(() => stopwatch.elapsedNs(), NotMonotonicError, "stopwatch.elapsedNs()");
-    expect((error as NotMonotonicError).backwardsNs).toBe(5n);
+    expect((error).backwardsNs).toBe(5n);
   });
 });
 
@@ -172,7 +172,7 @@ describe("Deadline", () => {
     expect(() => deadline.throwIfExpired("the upload")).not.toThrow();
     time.advance(155n * MS);
     const error = expectThrows(() => deadline.throwIfExpired("the upload"), DeadlineExceededError, "deadline.throwIfExpired('the upload')");
-    const exceeded = error as DeadlineExceededError;
+    const exceeded = error;
     expect(exceeded.what).toBe("the upload");
     expect(exceeded.timeoutMs).toBe(250);
     expect(exceeded.overdueMs).toBeCloseTo(5, 9);

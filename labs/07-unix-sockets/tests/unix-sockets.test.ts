@@ -169,7 +169,7 @@ describe("listenUnix", () => {
     await plainServer(socketPath, (socket) => { liveAccepted += 1; socket.end(); });
     const inode = lstatSync(socketPath).ino;
     const err = await expectRejects(async () => track(await listenUnix(socketPath, (socket) => socket.end())), AddressInUseError, "listenUnix() on the path of a live server");
-    expect((err as AddressInUseError).path).toBe(socketPath);
+    expect((err).path).toBe(socketPath);
     expect(lstatSync(socketPath).ino, "the live server's socket file must not be replaced (was it unlinked?)").toBe(inode);
     liveAccepted = 0;
     await connectTo(socketPath);
@@ -180,7 +180,7 @@ describe("listenUnix", () => {
     const filePath = path.join(socketDir(), "s");
     writeFileSync(filePath, "precious data\n");
     const err = await expectRejects(async () => track(await listenUnix(filePath, (socket) => socket.end())), NotASocketError, "listenUnix() on the path of a regular file");
-    expect((err as NotASocketError).path).toBe(filePath);
+    expect((err).path).toBe(filePath);
     expect(readFileSync(filePath, "utf8"), "the regular file must be left alone").toBe("precious data\n");
   });
 
@@ -191,7 +191,7 @@ describe("listenUnix", () => {
     const tooLong = fill(108);
     expect(Buffer.byteLength(tooLong)).toBe(108);
     const err = await expectRejects(async () => track(await listenUnix(tooLong, (socket) => socket.end())), SocketPathTooLongError, "listenUnix() on a path of 108 bytes");
-    expect((err as SocketPathTooLongError).bytes).toBe(108);
+    expect((err).bytes).toBe(108);
     expect((err as Error).message).toMatch(/107/);
     expect(existsSync(tooLong.slice(0, 107)), "no truncated socket file may be created").toBe(false);
 
@@ -268,8 +268,8 @@ describe("frames", () => {
     const header = Buffer.alloc(4);
     header.writeUInt32BE(1025);
     const err = expectThrows(() => decoder.push(header), FrameTooLargeError, "decoder.push() of a header announcing 1025 bytes (maxFrame 1024: it must throw at once, before any body arrives)");
-    expect((err as FrameTooLargeError).length).toBe(1025);
-    expect((err as FrameTooLargeError).maxFrame).toBe(1024);
+    expect((err).length).toBe(1025);
+    expect((err).maxFrame).toBe(1024);
     expectThrows(() => new FrameDecoder(1024).push(Buffer.from([0xff, 0xff, 0xff, 0xff])), FrameTooLargeError, "new FrameDecoder(1024).push(Buffer.from([0xff, 0xff, 0xff, 0xff]))");
     expectThrows(() => encodeFrame(Buffer.alloc(2000), 1024), FrameTooLargeError, "encodeFrame(Buffer.alloc(2000), 1024)");
   });
@@ -359,7 +359,7 @@ describe("request", () => {
     const serverSide: net.Socket[] = [];
     await plainServer(socketPath, (socket) => { serverSide.push(socket); });
     const err = await expectRejects(() => request(socketPath, Buffer.from("anyone?"), { timeoutMs: 300 }), RequestTimeoutError, "request() to a server that never replies, with timeoutMs 300");
-    expect((err as RequestTimeoutError).timeoutMs).toBe(300);
+    expect((err).timeoutMs).toBe(300);
     const conn = await waitFor("the server to see the connection", () => serverSide[0]);
     await withTimeout("the client to close the timed-out connection", new Promise<void>((resolve) => {
       if (conn.readableEnded || conn.destroyed) return resolve();
@@ -372,12 +372,12 @@ describe("request", () => {
   it("rejects with a clear error when there is no server, or it closes without replying", async () => {
     const dir = socketDir();
     const missing = await expectRejects(() => request(path.join(dir, "none"), Buffer.from("x"), { timeoutMs: 10_000 }), Error, "request() to a path where no server listens");
-    expect((missing as Error).message).toMatch(/ENOENT/);
+    expect((missing).message).toMatch(/ENOENT/);
 
     const socketPath = path.join(dir, "s");
     await plainServer(socketPath, (socket) => socket.end());
     const hungUp = await expectRejects(() => request(socketPath, Buffer.from("x"), { timeoutMs: 10_000 }), Error, "request() to a server that closes the connection without replying");
     expect(hungUp).not.toBeInstanceOf(RequestTimeoutError);
-    expect((hungUp as Error).message).toMatch(/closed/);
+    expect((hungUp).message).toMatch(/closed/);
   });
 });

@@ -42,7 +42,7 @@ async function startMaster(workers: number, { slowWorkers = false } = {}): Promi
   const dir = realpathSync(tempDir("prefork-"));
   const socketPath = path.join(dir, "server.sock");
   const [script, ...args] = slowWorkers ? [SLOW_WORKER_MASTER, impl("08-socketpair-fd-passing/prefork.ts"), impl("08-socketpair-fd-passing/worker.ts")] : [MASTER];
-  const child = spawnTs(script!, [...args, socketPath, String(workers)], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawnTs(script, [...args, socketPath, String(workers)], { stdio: ["ignore", "pipe", "inherit"] });
   const lines: string[] = [];
   let pending = "";
   child.stdout?.on("data", (chunk: Buffer) => {

@@ -126,10 +126,10 @@ describe("sharedQueue", () => {
   it("times out: get() on an empty queue, put() on a full one", () => {
     const queue = SharedQueue.create(1, 4);
     const empty = expectThrows(() => queue.get(50), QueueTimeoutError, "queue.get(50)");
-    expect((empty as QueueTimeoutError).operation).toBe("get");
+    expect((empty).operation).toBe("get");
     queue.put(bytesOf("one"));
     const full = expectThrows(() => queue.put(bytesOf("two"), 50), QueueTimeoutError, "queue.put(bytesOf('two'), 50)");
-    expect((full as QueueTimeoutError).operation).toBe("put");
+    expect((full).operation).toBe("put");
     expect(text(queue.get(50))).toBe("one");
   });
 
@@ -151,7 +151,7 @@ describe("sharedQueue", () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     queue.put(bytesOf("late"));
     expect(text(await withTimeout("getAsync() to see the message", pending))).toBe("late");
-    const error = await expectRejects(() => queue.getAsync(30), QueueTimeoutError, "queue.getAsync(30)");
+    await expectRejects(() => queue.getAsync(30), QueueTimeoutError, "queue.getAsync(30)");
   });
 });
 

@@ -44,7 +44,7 @@ export async function startSupd(config: string, { nodeArgs = [], spawn = {} }: {
   try {
     await readLine(child.stdout!, "supd's line 'supd: ready ...' on stdout", { pattern: /ready/, timeoutMs: SLOW });
   } catch (err) {
-    throw new Error(`supd did not get ready (${(err as Error).message}); its stderr:\n${stderr || "(empty)"}`);
+    throw new Error(`supd did not get ready (${(err as Error).message}); its stderr:\n${stderr || "(empty)"}`, { cause: err });
   }
   child.stdout?.resume();
   const dir = path.dirname(config);
