@@ -12,7 +12,17 @@
 // Node has no prctl() or waitpid(pid): libc is called through koffi (as in
 // peercred.ts). libuv reaps only the children Node spawned; an adopted orphan
 // is reaped here, one pid at a time (never waitpid(-1), which could steal the
-// exit status of a program that Node is waiting for).
+// exit status of a program that Node is waiting for: libuv's own waitpid(pid)
+// then finds nothing, and that child's "exit" event never comes).
+//
+// Reaped when? At once, like s6, tini or systemd: an adopted orphan that dies
+// on its own is a zombie, dead but holding its pid and its process-table entry,
+// until its parent (now supd) waits for it. The kernel sends SIGCHLD to the
+// parent each time a child dies, an adopted one included (and when a zombie is
+// adopted, already dead). Node lets supd listen to SIGCHLD next to libuv's own
+// listener, which reaps the programs Node spawned; supd's listener reaps the
+// rest. Signals of one kind coalesce (two deaths may bring one SIGCHLD), so
+// each SIGCHLD looks at EVERY zombie child, not at one.
 import { readdirSync, readFileSync } from "node:fs";
 import type * as Koffi from "koffi";
 import { readStat } from "./proc";
@@ -47,10 +57,27 @@ function loadLibc(): Promise<Libc | undefined> {
   return loading;
 }
 
-/** Make supd a child subreaper. False (say it!) when it cannot: escapees then go to pid 1. */
-export async function becomeSubreaper(): Promise<boolean> {
+/** The pids of the programs supd runs, read at each SIGCHLD (they change as programs restart). */
+let ownChildren: () => ReadonlySet<number> = () => new Set();
+let listening = false;
+
+/**
+ * Make supd a child subreaper, and reap each adopted orphan as soon as it dies.
+ * `started` gives the pids of the programs Node spawned (Node reaps those itself).
+ * False (say it!) when it cannot: escapees then go to pid 1.
+ */
+export async function becomeSubreaper(started: () => ReadonlySet<number>): Promise<boolean> {
   const libc = await loadLibc();
-  return libc !== undefined && libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) === 0;
+  if (libc === undefined || libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) !== 0) return false;
+  ownChildren = started;
+  if (!listening) {
+    listening = true;
+    // A listener for SIGCHLD does not keep supd alive (unlike a timer), and it
+    // changes nothing for child_process: libuv still reaps Node's children and
+    // reports their "exit". Both run on the same event loop, one after the other.
+    process.on("SIGCHLD", () => reapZombies(libc, ownChildren()));
+  }
+  return true;
 }
 
 export interface Orphan {
@@ -96,7 +123,12 @@ export async function killOrphans(started: () => ReadonlySet<number>, which: (or
   }
 }
 
-/** waitpid() each zombie child that Node did not start (Node reaps its own). */
+/**
+ * waitpid(pid, WNOHANG) each zombie child that Node did not start (Node reaps
+ * its own). A program's pid stays in `started` until Node has reaped it and
+ * emitted "exit", so a program that just died is never taken from Node.
+ * WNOHANG: never block the event loop (a pid reaped meanwhile gives ECHILD).
+ */
 function reapZombies(libc: Libc | undefined, started: ReadonlySet<number>): void {
   if (libc === undefined) return;
   for (const child of childrenOf(process.pid)) {

@@ -88,10 +88,13 @@ export async function startSupervisor(config: SupdConfig): Promise<Supervisor> {
   // TODO, in this order (each step that can fail comes before any program starts):
   //   1. mkdirSync(config.logDir, { recursive: true }); claimPidFile(config.pidFile) when
   //      there is one (AlreadyRunningError: let it propagate, main() prints it);
-  //      `subreaper = await becomeSubreaper()` before any program starts.
-  //   2. One Program per spec: new Program(spec, config.logDir, () => performance.now(),
-  //      onChange, programPids), where onChange resolves `ready` once no autostart program
-  //      is outside SETTLED, and programPids() is the set of the programs' current pids.
+  //      `programs = new Map()`, programPids() = the set of the programs' current pids
+  //      (their status().pid, when not null), then
+  //      `subreaper = await becomeSubreaper(programPids)` before any program starts
+  //      (it reaps adopted orphans as they die; programPids tells it Node's own children).
+  //   2. One Program per spec in `programs`: new Program(spec, config.logDir,
+  //      () => performance.now(), onChange, programPids), where onChange resolves
+  //      `ready` once no autostart program is outside SETTLED.
   //   3. handle(request): status -> { ok: true, programs: statuses }; start, stop,
   //      restart (stop, then start) -> { ok: true, message }; tail -> { ok: true,
   //      lines: lastLines(program.logFile, request.lines) }; shutdown -> await

@@ -85,20 +85,21 @@ export function parseArgs(argv: string[]): SupdArgs | string {
 export async function startSupervisor(config: SupdConfig): Promise<Supervisor> {
   mkdirSync(config.logDir, { recursive: true });
   const pid: PidRecord | undefined = config.pidFile === undefined ? undefined : claimPidFile(config.pidFile);
-  // Before any program starts: from now on, their orphans are re-parented to supd.
-  const subreaper = await becomeSubreaper();
+  const programs = new Map<string, Program>();
+  // supd's own children that are programs (the rest are adopted orphans).
+  const programPids = (): ReadonlySet<number> => new Set([...programs.values()].map((p) => p.status().pid).filter((p): p is number => p !== null));
+  // Before any program starts: from now on, their orphans are re-parented to supd,
+  // which reaps each one when it dies (programPids tells them from Node's own children).
+  const subreaper = await becomeSubreaper(programPids);
 
   let resolveReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => {
     resolveReady = resolve;
   });
-  const programs = new Map<string, Program>();
   const checkReady = (): void => {
     const waiting = [...programs.values()].filter((p) => p.spec.autostart && !SETTLED.includes(p.state));
     if (waiting.length === 0) resolveReady();
   };
-  // supd's own children that are programs (the rest are adopted orphans).
-  const programPids = (): ReadonlySet<number> => new Set([...programs.values()].map((p) => p.status().pid).filter((p): p is number => p !== null));
   // A start that fails half-way gives back what it took: the log files, the pid file.
   const abandon = (): void => {
     for (const p of programs.values()) p.closeLog();

@@ -1,9 +1,9 @@
 // Lab 11 tests, task "shutdown": supd leaves nothing behind.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { processEntry, tempDir, waitFor, waitForExit } from "../../../course/testkit";
-import { alive, ask, groupMembers, sh, startSupd, supctl, TEST_MS, waitForProgram, writeConfig, type RunningSupd } from "./harness";
+import { alive, ask, groupMembers, sh, startSupd, statusOf, supctl, TEST_MS, waitForProgram, writeConfig, type RunningSupd } from "./harness";
 
 /** Programs with children in their groups, one of which ignores SIGTERM. */
 function programs(dir: string): Record<string, unknown> {
@@ -106,5 +106,39 @@ describe("shutdown", () => {
     expect(result.code, `supctl shutdown (stderr: ${result.stderr})`).toBe(0);
     expect(await waitForExit(supd.child, "supd to exit after shutdown", 30_000)).toEqual({ code: 0, signal: null });
     for (const pid of escapees) expect(alive(pid), `escapee ${pid} after shutdown`).toBe(false);
+  }, TEST_MS);
+
+  it("an escaped grandchild that exits on its own while supd runs is reaped at once: no zombie waits for a stop", async () => {
+    const dir = tempDir("supd-down-");
+    // As above, but the escapee (a new session, its parent dead, adopted by supd) ends by
+    // itself once the test creates the file `go`: supd, its parent now, must reap it.
+    const escapee = `while [ ! -e go ]; do sleep 0.05; done; exit 3`;
+    const program = sh(`"${process.execPath}" -e "const c = require('child_process').spawn('sh', ['-c', '${escapee}'], { detached: true, stdio: 'ignore' }); c.unref(); require('fs').writeFileSync('escapee.pid', String(c.pid))"; exec sleep 1000`, { cwd: dir, startMs: 100 });
+    const supd = await startSupd(writeConfig(dir, { parent: program }));
+    const status = await waitForProgram(supd.socket, "parent", "RUNNING", (p) => p.state === "RUNNING");
+    const pid = await waitFor("the escaped grandchild to be adopted by supd once its parent died (supd must be a child subreaper)", () => {
+      let pid: number;
+      try {
+        pid = Number(readFileSync(path.join(dir, "escapee.pid"), "utf8"));
+      } catch {
+        return undefined;
+      }
+      return processEntry(pid)?.ppid === supd.pid ? pid : undefined;
+    });
+    const { startTicks } = processEntry(pid)!;
+
+    writeFileSync(path.join(dir, "go"), "");
+    // Gone from /proc = reaped (a zombie stays listed, state Z, until its parent waits for
+    // it). A new process may get the pid later: that one has another start time.
+    await waitFor(`supd to reap its adopted grandchild ${pid} after it exited (a zombie of supd's stays until supd calls waitpid on it: do it at SIGCHLD, not only at stop)`, () => {
+      const entry = processEntry(pid);
+      return entry === undefined || entry.startTicks !== startTicks ? true : undefined;
+    }, { timeoutMs: 10_000 });
+    expect(alive(supd.pid), "supd still runs: the zombie was reaped while it runs, not by a stop").toBe(true);
+    expect(await statusOf(supd.socket, "parent"), "the program itself was not disturbed").toMatchObject({ state: "RUNNING", pid: status.pid });
+
+    const result = await supctl(["--socket", supd.socket, "shutdown"]);
+    expect(result.code, `supctl shutdown (stderr: ${result.stderr})`).toBe(0);
+    expect(await waitForExit(supd.child, "supd to exit after shutdown", 30_000)).toEqual({ code: 0, signal: null });
   }, TEST_MS);
 });
