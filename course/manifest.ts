@@ -19,7 +19,20 @@ import { chapter as supervisor } from "./chapters/11-supervisor";
 export type { Chapter, Lab, Task } from "./chapters/types";
 export { SHORT_TITLE_MAX } from "./chapters/types";
 
-export const chapters: Chapter[] = [welcome, processesThreads, forkSemantics, pipes, stdinLines, daemons, clocks, unixSockets, socketpairFdPassing, fifos, queues, supervisor];
+export const chapters: Chapter[] = [
+  welcome,
+  processesThreads,
+  forkSemantics,
+  pipes,
+  stdinLines,
+  daemons,
+  clocks,
+  unixSockets,
+  socketpairFdPassing,
+  fifos,
+  queues,
+  supervisor,
+];
 
 /**
  * Find a chapter by what a learner types: "0", "00", "welcome" or "00-welcome".
@@ -28,11 +41,7 @@ export const chapters: Chapter[] = [welcome, processesThreads, forkSemantics, pi
 export function findChapter(name: string): Chapter {
   const wanted = name.trim().toLowerCase();
   const found = chapters.find(
-    (c) =>
-      labId(c) === wanted ||
-      c.slug === wanted ||
-      c.number === wanted ||
-      (/^\d+$/.test(wanted) && Number(c.number) === Number(wanted)),
+    (c) => labId(c) === wanted || c.slug === wanted || c.number === wanted || (/^\d+$/.test(wanted) && Number(c.number) === Number(wanted)),
   );
   if (found) return found;
   const known = chapters.map((c) => `  ${labId(c)}  ${c.title}`).join("\n");

@@ -8,7 +8,9 @@ const ARRAY = /^export const chapters: Chapter\[\] = \[([^\]]*)\];$/m;
 
 /** Words JavaScript reserves: a slug such as "new" or "class" cannot name a variable. */
 const RESERVED = new Set(
-  "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof let new null return static super switch this throw true try typeof var void while with yield await implements interface package private protected public".split(" "),
+  "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof let new null return static super switch this throw true try typeof var void while with yield await implements interface package private protected public".split(
+    " ",
+  ),
 );
 
 /** "unix-sockets" → "unixSockets", the manifest's way of naming a chapter's import. */
@@ -30,7 +32,10 @@ export function withChapter(manifest: string, chapter: NewChapter): string {
     );
   }
   const numberOf = new Map(imports.map(({ match }) => [match![1]!, Number(match![2])]));
-  const listed = array[1]!.split(",").map((name) => name.trim()).filter((name) => name !== "");
+  const listed = array[1]!
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
   const name = variableName(chapter, new Set([...numberOf.keys(), ...listed]));
   const mine = Number(chapter.number);
 

@@ -105,14 +105,23 @@ function notebook(chapter: NewChapter): string {
     return cellType === "code" ? { ...common, execution_count: null, outputs: [] } : common;
   };
   const cells = [
-    cell("markdown", `# ${chapter.number} · ${words(chapter.slug)} (placeholder title)\n\nPlaceholder: what this chapter teaches and why it matters, in a few sentences. Then each section\nfollows the same rhythm: prose that explains, a small experiment, its observed output, what it means.`),
-    cell("markdown", "## A first experiment\n\nPlaceholder: say what the next cell asks the kernel, and ask the learner to predict the answer\nbefore running it."),
+    cell(
+      "markdown",
+      `# ${chapter.number} · ${words(chapter.slug)} (placeholder title)\n\nPlaceholder: what this chapter teaches and why it matters, in a few sentences. Then each section\nfollows the same rhythm: prose that explains, a small experiment, its observed output, what it means.`,
+    ),
+    cell(
+      "markdown",
+      "## A first experiment\n\nPlaceholder: say what the next cell asks the kernel, and ask the learner to predict the answer\nbefore running it.",
+    ),
     cell(
       "code",
       `import { checkPrediction } from "./course/notebook-kit/index";\n\nconst kernelPid = process.pid;\ncheckPrediction("Is this kernel's pid above 1?", "yes", kernelPid > 1 ? "yes" : "no", kernelPid > 1);`,
     ),
     cell("markdown", "Placeholder: what the output means, for every outcome a learner can get on their machine."),
-    cell("markdown", `## Your lab\n\nOpen \`labs/${dir}/${LAB_MODULE}\` and replace the TODO. Until then the next cell says what the finished\nmodule will show; grade it with \`npm run grade -- ${chapter.number}\`.`),
+    cell(
+      "markdown",
+      `## Your lab\n\nOpen \`labs/${dir}/${LAB_MODULE}\` and replace the TODO. Until then the next cell says what the finished\nmodule will show; grade it with \`npm run grade -- ${chapter.number}\`.`,
+    ),
     cell(
       "code",
       `import { tryLab } from "./course/notebook-kit/index";\nimport { describeSelf } from "./labs/${dir}/${LAB_MODULE.replace(/\.ts$/, "")}";\n\nawait tryLab("${dir}", () => console.log(describeSelf()), "this kernel's pid and its parent's");`,

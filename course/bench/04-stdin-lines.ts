@@ -61,7 +61,7 @@ function sampleText(): Buffer {
 function chunkedStream(sample: Buffer): Readable {
   function* chunks(): Generator<Buffer> {
     let offset = 0;
-    for (let sent = 0; sent < TOTAL_BYTES; ) {
+    for (let sent = 0; sent < TOTAL_BYTES;) {
       const end = Math.min(offset + CHUNK_BYTES, sample.length);
       yield sample.subarray(offset, end);
       sent += end - offset;
@@ -179,8 +179,7 @@ function details(m: Measured): string[] {
   const list = (values: number[]): string => values.map((ms) => ms.toFixed(0)).join(", ");
   return [
     ...NAMES.map(
-      (name) =>
-        `${`${name}:`.padEnd(21)} median ${m.medians[name].toFixed(0)} ms (${mbPerSecond(m.medians[name])} MiB/s); rounds: ${list(m.times[name])} ms`,
+      (name) => `${`${name}:`.padEnd(21)} median ${m.medians[name].toFixed(0)} ms (${mbPerSecond(m.medians[name])} MiB/s); rounds: ${list(m.times[name])} ms`,
     ),
     `tuned / model speed: ${(m.medians["lines() (model)"] / m.medians["lines() (tuned)"]).toFixed(2)}x`,
     `for reference, readline 'line' events (no backpressure): ${m.eventsMs.toFixed(0)} ms`,

@@ -92,7 +92,8 @@ async function transfer(where: "unix" | "tcp", sending: Sending, totalBytes: num
   });
   const payload = Buffer.alloc(writeBytes, 0x61);
   const buffers = function* (): Generator<Buffer> {
-    for (let sent = 0; sent < totalBytes; sent += payload.length) yield sending === "framed" ? encodeFrame(payload) : sending === "copied" ? Buffer.from(payload) : payload;
+    for (let sent = 0; sent < totalBytes; sent += payload.length)
+      yield sending === "framed" ? encodeFrame(payload) : sending === "copied" ? Buffer.from(payload) : payload;
   };
   try {
     const start = performance.now();
@@ -127,7 +128,10 @@ async function sideBySide(ours: () => Promise<number>, peer: () => Promise<numbe
 
 async function framedVsRaw(): Promise<BenchResult> {
   const total = 256 * MiB;
-  const t = await sideBySide(() => transfer("unix", "framed", total, MESSAGE_BYTES), () => transfer("unix", "copied", total, MESSAGE_BYTES));
+  const t = await sideBySide(
+    () => transfer("unix", "framed", total, MESSAGE_BYTES),
+    () => transfer("unix", "copied", total, MESSAGE_BYTES),
+  );
   const framedMs = median(t.ours);
   const rawMs = median(t.peer);
   return {
@@ -143,7 +147,10 @@ async function framedVsRaw(): Promise<BenchResult> {
 
 async function unixVsTcp(): Promise<BenchResult> {
   const total = 512 * MiB;
-  const t = await sideBySide(() => transfer("unix", "shared", total, RAW_CHUNK), () => transfer("tcp", "shared", total, RAW_CHUNK));
+  const t = await sideBySide(
+    () => transfer("unix", "shared", total, RAW_CHUNK),
+    () => transfer("tcp", "shared", total, RAW_CHUNK),
+  );
   const unixMs = median(t.ours);
   const tcpMs = median(t.peer);
   return {

@@ -140,7 +140,10 @@ function pairedRatio(peer: number[], ours: number[]): number {
 
 async function threads(): Promise<BenchResult> {
   const channels: Channel[] = ["MessagePort", "SharedQueue", "SpscRing"];
-  const load = (): string => `${loadavg().map((l) => l.toFixed(2)).join(" ")}`;
+  const load = (): string =>
+    `${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`;
   const loadBefore = load();
   for (const channel of channels) await timeChannel(channel); // warm-up: tsx's compile cache, the JIT
   const times: Record<Channel, number[]> = { MessagePort: [], SharedQueue: [], SpscRing: [] };
@@ -245,7 +248,10 @@ async function processes(): Promise<BenchResult> {
     name,
     ratio: median(python) / median(ours),
     goal: 1,
-    details: [`process queue: median ${median(ours).toFixed(0)} ms (${rate(median(ours))})`, `multiprocessing.Queue: median ${median(python).toFixed(0)} ms (${rate(median(python))})`],
+    details: [
+      `process queue: median ${median(ours).toFixed(0)} ms (${rate(median(ours))})`,
+      `multiprocessing.Queue: median ${median(python).toFixed(0)} ms (${rate(median(python))})`,
+    ],
   };
 }
 

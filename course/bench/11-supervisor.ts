@@ -76,7 +76,9 @@ function exited(child: ChildProcess): Promise<void> {
 async function startSupd(dir: string, programs: Record<string, unknown>): Promise<Peer> {
   const config = path.join(dir, "supd.json");
   writeFileSync(config, JSON.stringify({ socket: "supd.sock", logDir: "logs", programs }));
-  const child = spawn(process.execPath, ["--import", tsxLoader, path.join(courseRoot, "solutions/11-supervisor/supd.ts"), "--config", config, "--foreground"], { stdio: "ignore" });
+  const child = spawn(process.execPath, ["--import", tsxLoader, path.join(courseRoot, "solutions/11-supervisor/supd.ts"), "--config", config, "--foreground"], {
+    stdio: "ignore",
+  });
   const socket = path.join(dir, "supd.sock");
   const status = async () => {
     const response = await request(socket, { cmd: "status" });
@@ -93,7 +95,8 @@ async function startSupd(dir: string, programs: Record<string, unknown>): Promis
   return {
     pid: child.pid!,
     status,
-    runningPid: (name) => until(`supd's ${name} to be RUNNING`, async () => (await status()).find((p) => p.name === name && p.state === "RUNNING")?.pid ?? undefined),
+    runningPid: (name) =>
+      until(`supd's ${name} to be RUNNING`, async () => (await status()).find((p) => p.name === name && p.state === "RUNNING")?.pid ?? undefined),
     stop: async () => {
       child.kill("SIGTERM");
       await exited(child);
@@ -104,12 +107,15 @@ async function startSupd(dir: string, programs: Record<string, unknown>): Promis
 function xmlRpc(socketPath: string, method: string, params: string[] = []): Promise<string> {
   const body = `<?xml version="1.0"?><methodCall><methodName>${method}</methodName><params>${params.map((p) => `<param><value><string>${p}</string></value></param>`).join("")}</params></methodCall>`;
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath, path: "/RPC2", method: "POST", headers: { "Content-Type": "text/xml", "Content-Length": Buffer.byteLength(body) } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (text += chunk));
-      res.on("end", () => resolve(text));
-    });
+    const req = http.request(
+      { socketPath, path: "/RPC2", method: "POST", headers: { "Content-Type": "text/xml", "Content-Length": Buffer.byteLength(body) } },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (text += chunk));
+        res.on("end", () => resolve(text));
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -169,14 +175,17 @@ async function timeRestarts(peer: Peer): Promise<number> {
 }
 
 const supervisordMissing = (): string | undefined =>
-  spawnSync("supervisord", ["--version"], { encoding: "utf8" }).status === 0 ? undefined : "supervisord is not installed here (Debian/Ubuntu: apt install supervisor)";
+  spawnSync("supervisord", ["--version"], { encoding: "utf8" }).status === 0
+    ? undefined
+    : "supervisord is not installed here (Debian/Ubuntu: apt install supervisor)";
 
 function names(): string[] {
   return Array.from({ length: PROGRAMS }, (_, i) => `p${String(i).padStart(2, "0")}`);
 }
 
 async function measure(kind: "status" | "restart"): Promise<BenchResult> {
-  const title = kind === "status" ? `supd status vs supervisord getAllProcessInfo, ${PROGRAMS} programs` : "supd vs supervisord: SIGKILLed program to its new process";
+  const title =
+    kind === "status" ? `supd status vs supervisord getAllProcessInfo, ${PROGRAMS} programs` : "supd vs supervisord: SIGKILLed program to its new process";
   const missing = supervisordMissing();
   if (missing) return { name: title, ratio: NaN, goal: 1, details: [missing] };
   const dir = mkdtempSync(path.join(os.tmpdir(), "bench-supd-"));

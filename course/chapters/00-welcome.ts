@@ -27,8 +27,8 @@ export const chapter: Chapter = {
         points: 4,
         hints: [
           "Which file holds a process's stat, and what does reading it give for a pid that does not exist? Try `cat /proc/999999/stat` in a terminal.",
-          "Read /proc/<pid>/stat synchronously as UTF-8 and hand the text to parseStat. Check the argument before touching the file: a positive whole number, or \"self\".",
-          "Catch the read's error: an error whose `code` is \"ENOENT\" means no such process, so throw `new NoSuchProcessError(pid)` instead; rethrow any other error unchanged.",
+          'Read /proc/<pid>/stat synchronously as UTF-8 and hand the text to parseStat. Check the argument before touching the file: a positive whole number, or "self".',
+          'Catch the read\'s error: an error whose `code` is "ENOENT" means no such process, so throw `new NoSuchProcessError(pid)` instead; rethrow any other error unchanged.',
         ],
       },
     ],

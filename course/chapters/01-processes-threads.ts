@@ -4,8 +4,7 @@ export const chapter: Chapter = {
   number: "01",
   slug: "processes-threads",
   title: "Processes, threads and LWPs",
-  summary:
-    "Kernel threads in /proc/<pid>/task, worker TIDs from /proc/thread-self, CPU-bound speedup across cores, and the cooperative event loop.",
+  summary: "Kernel threads in /proc/<pid>/task, worker TIDs from /proc/thread-self, CPU-bound speedup across cores, and the cooperative event loop.",
   lab: {
     timeLimitSeconds: 90,
     files: ["threads.ts", "chunks.ts", "prime-worker.ts", "pool.ts", "event-loop.ts"],
@@ -27,7 +26,7 @@ export const chapter: Chapter = {
         short: "The calling thread's TID",
         points: 2,
         hints: [
-          "`readlink /proc/thread-self` in a shell shows what this function must parse: \"<pid>/task/<tid>\".",
+          '`readlink /proc/thread-self` in a shell shows what this function must parse: "<pid>/task/<tid>".',
           "Read the link synchronously (readlinkSync). The asynchronous version runs on a libuv threadpool thread and reports that thread, not yours.",
         ],
       },
@@ -48,8 +47,8 @@ export const chapter: Chapter = {
         points: 8,
         hints: [
           "prime-worker.ts runs inside each worker: it reports its own TID first (currentTid() works there too), then answers each chunk it is sent. Start there, and try one worker by hand.",
-          "In the pool, write one helper that returns a promise for a worker's next message and rejects on its \"error\" or \"exit\" event, removing all its listeners when it settles. Await the hellos together with Promise.all. Never loop checking a flag, not even with setTimeout or setImmediate: the tests count the main thread's wakeups.",
-          "Cleanup is what the thread-count tests check: if starting fails, terminate every worker that did start before rethrowing; close() awaits terminate() of every worker; countPrimesParallel closes its pool in a finally. An idle worker's crash must not kill the process: give each worker an \"error\" listener.",
+          'In the pool, write one helper that returns a promise for a worker\'s next message and rejects on its "error" or "exit" event, removing all its listeners when it settles. Await the hellos together with Promise.all. Never loop checking a flag, not even with setTimeout or setImmediate: the tests count the main thread\'s wakeups.',
+          'Cleanup is what the thread-count tests check: if starting fails, terminate every worker that did start before rethrowing; close() awaits terminate() of every worker; countPrimesParallel closes its pool in a finally. An idle worker\'s crash must not kill the process: give each worker an "error" listener.',
         ],
       },
       {

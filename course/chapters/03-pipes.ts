@@ -28,7 +28,7 @@ export const chapter: Chapter = {
         points: 4,
         hints: [
           "A pipeline's result is every stage's result, not only the last one's. What does a stage killed by a signal report, and what does a command that does not exist?",
-          "One promise per stage, settled by whichever comes first: its \"exit\" event (code, signal) or its \"error\" event. A command that does not exist emits \"error\" (code ENOENT) and never \"exit\". Return them all, in order.",
+          'One promise per stage, settled by whichever comes first: its "exit" event (code, signal) or its "error" event. A command that does not exist emits "error" (code ENOENT) and never "exit". Return them all, in order.',
           "If `yes | head -1` never ends, some process still holds the pipe's read end: the parent (see the connect task's last hint), or a stage that got it by mistake.",
         ],
       },

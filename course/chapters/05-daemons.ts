@@ -18,7 +18,7 @@ export const chapter: Chapter = {
         hints: [
           "Two questions: can anyone ever read your pid file half-written, and can two processes both believe they created it? Which system calls create a name only if it does not exist yet?",
           "Write the two lines to a private name in the same directory, then link() it to the pid file's name: link fails with EEXIST instead of replacing (rename would replace), and the file appears complete. Remove the private name in a finally.",
-          "A pid alone can be reused by an unrelated process: daemonStatus compares the recorded start time with the live process's (readProcInfo), and treats a zombie (state \"Z\") as not running.",
+          'A pid alone can be reused by an unrelated process: daemonStatus compares the recorded start time with the live process\'s (readProcInfo), and treats a zombie (state "Z") as not running.',
         ],
       },
       {
@@ -27,7 +27,7 @@ export const chapter: Chapter = {
         short: "The daemon side",
         points: 4,
         hints: [
-          "The daemon tells its starter \"I am ready\" through fd 3. What must be true before it says so, and what should it do with fd 3 afterwards?",
+          'The daemon tells its starter "I am ready" through fd 3. What must be true before it says so, and what should it do with fd 3 afterwards?',
           "ready(): refuse a pid file naming a live process, write yours, then write READY=1 to fd 3 and close it. Apply the umask it is given, and close every descriptor from 3 up that it inherited by accident (not fd 3 itself); /proc/self/fd lists them, and /proc/self/fdinfo/<fd> says whether each is close-on-exec.",
           "SIGTERM: run the stop handlers to the end, then remove the pid file (only if it is still yours) and exit 0. SIGHUP: reopen the log by closing fd 1 and opening the log again, which takes the lowest free number; the same for fd 2.",
         ],

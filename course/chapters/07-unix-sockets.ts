@@ -17,7 +17,7 @@ export const chapter: Chapter = {
         points: 5,
         hints: [
           "The notebook's experiments are the cases listenUnix() must tell apart: no file, a stale file (connect is refused), a live server (connect succeeds), a regular file. lstat says which kind of file it is.",
-          "Never unlink before you know: probe with a connect. \"connect\" means a live server (close the probe, throw AddressInUseError); ECONNREFUSED means stale (unlink, then listen); anything that is not a socket is refused. Check the path's length in bytes, not characters, first.",
+          'Never unlink before you know: probe with a connect. "connect" means a live server (close the probe, throw AddressInUseError); ECONNREFUSED means stale (unlink, then listen); anything that is not a socket is refused. Check the path\'s length in bytes, not characters, first.',
           "Mode from birth: the socket file is created inside listen(), with the process's umask applied; set the umask so that the file is born with the requested mode, and restore it right after, whatever happens. A chmod afterwards leaves a window. close() removes the file.",
         ],
       },
@@ -39,7 +39,7 @@ export const chapter: Chapter = {
         points: 3,
         hints: [
           "Each connection has its own byte stream, so each needs its own decoder.",
-          "For each frame decoded, write one encoded reply. A decoder error (an oversized frame) destroys that connection only; a socket \"error\" must not crash the server either.",
+          'For each frame decoded, write one encoded reply. A decoder error (an oversized frame) destroys that connection only; a socket "error" must not crash the server either.',
         ],
       },
       {
@@ -49,7 +49,7 @@ export const chapter: Chapter = {
         points: 2,
         hints: [
           "Several things can end a request: the reply, an error, the server closing, the timer. Only the first may settle the promise, and every one of them must leave the socket closed and the timer cleared.",
-          "Write one settle function that does nothing if already settled, clears the timer, destroys the socket, then resolves or rejects. On \"connect\" send the frame; feed \"data\" to a decoder and settle with the first frame; \"error\", \"close\" and the timer (RequestTimeoutError) settle with clear errors.",
+          'Write one settle function that does nothing if already settled, clears the timer, destroys the socket, then resolves or rejects. On "connect" send the frame; feed "data" to a decoder and settle with the first frame; "error", "close" and the timer (RequestTimeoutError) settle with clear errors.',
         ],
       },
     ],

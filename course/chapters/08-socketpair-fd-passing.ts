@@ -39,7 +39,7 @@ export const chapter: Chapter = {
         hints: [
           "When a worker dies, who is still accepting connections, and where do connections go until the new worker is ready?",
           "On a worker's \"exit\", start a new one after the backoff's delay, unless shutting down. Connections the master accepts while no worker is ready wait in a queue and go to the first worker that says it is ready.",
-          "A worker script that fails as it starts would be restarted forever while `ready` never settles. Count, per slot, the workers that died before they said \"ready\"; while `ready` is pending, at 3 in a row reject it with a WorkerStartError and shut down (workerExited in prefork.ts).",
+          'A worker script that fails as it starts would be restarted forever while `ready` never settles. Count, per slot, the workers that died before they said "ready"; while `ready` is pending, at 3 in a row reject it with a WorkerStartError and shut down (workerExited in prefork.ts).',
         ],
       },
       {
@@ -59,7 +59,7 @@ export const chapter: Chapter = {
         points: 2,
         hints: [
           "A master killed with SIGKILL runs no code at all. What does the kernel do to its end of each IPC socketpair, and what does a worker see?",
-          "Workers listen for the IPC channel's \"disconnect\" and exit then, like a stop request.",
+          'Workers listen for the IPC channel\'s "disconnect" and exit then, like a stop request.',
         ],
       },
     ],

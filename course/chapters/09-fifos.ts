@@ -33,7 +33,7 @@ export const chapter: Chapter = {
       },
       {
         id: "writer",
-        title: "The writer: never hangs without a collector (\"collector not running\"), writes each record atomically, waits out a full FIFO",
+        title: 'The writer: never hangs without a collector ("collector not running"), writes each record atomically, waits out a full FIFO',
         short: "The writer",
         points: 5,
         hints: [

@@ -28,7 +28,7 @@ export const chapter: Chapter = {
         points: 6,
         hints: [
           "Never spin: a thread that must wait sleeps in Atomics.wait. How does it avoid sleeping through a wake-up that came just before it went to sleep?",
-          "Read the counter it sleeps on while you still hold the lock, unlock, then wait for that value: if someone changed it in between, wait() returns \"not-equal\" at once instead of sleeping.",
+          'Read the counter it sleeps on while you still hold the lock, unlock, then wait for that value: if someone changed it in between, wait() returns "not-equal" at once instead of sleeping.',
           "Every change that could let a waiter proceed bumps the counter it sleeps on, then notifies: a put wakes one taker, a take wakes one putter, close() bumps both counters and wakes everyone.",
         ],
       },
@@ -39,8 +39,8 @@ export const chapter: Chapter = {
         points: 4,
         hints: [
           "A stream between processes cuts anywhere: frames need a length in front, and the decoder keeps what is left between chunks (as in chapter 07).",
-          "Frame a message as a 4-byte big-endian length, then v8.serialize(value). The reader decodes on \"data\", wakes a waiting get(), and on \"end\" reports an incomplete frame as an error instead of dropping it.",
-          "close() must resolve only once every queued write has reached the kernel: end() the stream and wait for its callback (\"finish\"), rejecting on \"error\". A process.exit() before that drops what Node still holds.",
+          'Frame a message as a 4-byte big-endian length, then v8.serialize(value). The reader decodes on "data", wakes a waiting get(), and on "end" reports an incomplete frame as an error instead of dropping it.',
+          'close() must resolve only once every queued write has reached the kernel: end() the stream and wait for its callback ("finish"), rejecting on "error". A process.exit() before that drops what Node still holds.',
         ],
       },
     ],

@@ -7,7 +7,22 @@ export const chapter: Chapter = {
   summary:
     "The parts fit: a supervisor with a config checked whole, programs in their own process groups, logs through pipes (bounded lines, reopened on SIGHUP), restart with backoff on the monotonic clock, FATAL after a crash loop, a 0600 control socket with framed JSON and peer credentials, daemon mode with readiness, a subreaper for escaped grandchildren, and a shutdown that leaves nothing behind.",
   lab: {
-    files: ["config.ts", "program.ts", "logs.ts", "control.ts", "supd.ts", "protocol.ts", "frames.ts", "peercred.ts", "proc.ts", "pidfile.ts", "daemon.ts", "subreaper.ts", "client.ts", "supctl.ts"],
+    files: [
+      "config.ts",
+      "program.ts",
+      "logs.ts",
+      "control.ts",
+      "supd.ts",
+      "protocol.ts",
+      "frames.ts",
+      "peercred.ts",
+      "proc.ts",
+      "pidfile.ts",
+      "daemon.ts",
+      "subreaper.ts",
+      "client.ts",
+      "supctl.ts",
+    ],
     tasks: [
       {
         id: "config",
@@ -25,7 +40,7 @@ export const chapter: Chapter = {
         short: "Program lifecycle",
         points: 6,
         hints: [
-          "Program: spawnChild() is `spawn(command, args, { cwd, env: { ...process.env, ...env, [PROGRAM_MARK]: name }, detached: true, stdio: [\"ignore\", \"pipe\", \"pipe\"] })`, then `this.outputEnded = Promise.all([this.outputEnded, ...[child.stdout, child.stderr].map((s) => this.logLines(s))])`; its pid is also its process group id. STARTING -> RUNNING is a setTimeout(startMs) that checks it is still the same child and still STARTING. In exited(): STARTING means a failed start (retries += 1, BACKOFF with backoffDelay or FATAL), RUNNING means EXITED (then spawn again if autorestart), STOPPING means stop() is waiting. backoffDelay = Math.min(backoffMaxMs, backoffMs * 2 ** (retry - 1)).",
+          'Program: spawnChild() is `spawn(command, args, { cwd, env: { ...process.env, ...env, [PROGRAM_MARK]: name }, detached: true, stdio: ["ignore", "pipe", "pipe"] })`, then `this.outputEnded = Promise.all([this.outputEnded, ...[child.stdout, child.stderr].map((s) => this.logLines(s))])`; its pid is also its process group id. STARTING -> RUNNING is a setTimeout(startMs) that checks it is still the same child and still STARTING. In exited(): STARTING means a failed start (retries += 1, BACKOFF with backoffDelay or FATAL), RUNNING means EXITED (then spawn again if autorestart), STOPPING means stop() is waiting. backoffDelay = Math.min(backoffMaxMs, backoffMs * 2 ** (retry - 1)).',
           "stop(): signalGroup(pgid, stopSignal) reaches the program and the children it started in its group; a setTimeout(stopTimeoutMs) sends SIGKILL to the group; then await the leader's exit (keep a promise that spawnChild resolves on \"exit\") and loop `while (groupMembers(pgid).length > 0) await delay(20)`; then `await killOrphans(this.programPids, (o) => o.program === this.name)` (grandchildren that escaped the group, see subreaper.ts); clearTimeout; STOPPED. Times: the Program's `now` clock (performance.now()), never Date.now(): the crash-loop test runs supd with a wall clock that jumps an hour at every read.",
         ],
       },
@@ -36,7 +51,7 @@ export const chapter: Chapter = {
         points: 4,
         hints: [
           "supd reads each program's stdout and stderr from pipes and writes whole lines to the log, so it alone holds the file (and can reopen it when logrotate renames it) and a line that never ends cannot eat its memory. The one rule that costs lines when broken: read a pipe until its END, not until the program's exit — a program that writes fast and exits still has lines in the pipe when supd sees the exit.",
-          "LineBuffer.push: `for (let nl = chunk.indexOf(0x0a, start); nl !== -1; nl = chunk.indexOf(0x0a, start)) { this.keep(chunk.subarray(start, nl)); out.push(this.takeLine()); start = nl + 1 } this.keep(chunk.subarray(start)); return Buffer.concat(out)`, where keep() stores at most maxLineBytes - pendingBytes bytes and adds the rest to `dropped`, and takeLine() returns `Buffer.concat([...pending, Buffer.from((dropped > 0 ? cutMarker(dropped) : \"\") + \"\\n\")])` and resets. end(): empty if nothing is pending, else takeLine(). LogFile.reopen: `const fresh = openSync(this.file, \"a\", 0o644); closeSync(this.fd); this.fd = fresh`. logLines in program.ts: `const lines = new LineBuffer(); stream.on(\"data\", (c) => this.writeLog(lines.push(c))); stream.once(\"close\", () => { this.writeLog(lines.end()); resolve() })`.",
+          'LineBuffer.push: `for (let nl = chunk.indexOf(0x0a, start); nl !== -1; nl = chunk.indexOf(0x0a, start)) { this.keep(chunk.subarray(start, nl)); out.push(this.takeLine()); start = nl + 1 } this.keep(chunk.subarray(start)); return Buffer.concat(out)`, where keep() stores at most maxLineBytes - pendingBytes bytes and adds the rest to `dropped`, and takeLine() returns `Buffer.concat([...pending, Buffer.from((dropped > 0 ? cutMarker(dropped) : "") + "\\n")])` and resets. end(): empty if nothing is pending, else takeLine(). LogFile.reopen: `const fresh = openSync(this.file, "a", 0o644); closeSync(this.fd); this.fd = fresh`. logLines in program.ts: `const lines = new LineBuffer(); stream.on("data", (c) => this.writeLog(lines.push(c))); stream.once("close", () => { this.writeLog(lines.end()); resolve() })`.',
         ],
       },
       {

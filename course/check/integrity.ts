@@ -37,8 +37,10 @@ function checkLab(chapter: Chapter): string[] {
   if (lab.files.length === 0) problems.push(`${dir}: the manifest lists no lab files`);
   if (lab.tasks.length === 0) problems.push(`${dir}: the manifest lists no tasks`);
   for (const task of lab.tasks) {
-    if (task.hints.length < MIN_HINTS) problems.push(`${dir}: task ${task.id} has ${task.hints.length} hints; give at least ${MIN_HINTS}, from a nudge to nearly the answer`);
-    if (task.short.length > SHORT_TITLE_MAX) problems.push(`${dir}: task ${task.id}'s short title is ${task.short.length} characters; at most ${SHORT_TITLE_MAX} fit the score table`);
+    if (task.hints.length < MIN_HINTS)
+      problems.push(`${dir}: task ${task.id} has ${task.hints.length} hints; give at least ${MIN_HINTS}, from a nudge to nearly the answer`);
+    if (task.short.length > SHORT_TITLE_MAX)
+      problems.push(`${dir}: task ${task.id}'s short title is ${task.short.length} characters; at most ${SHORT_TITLE_MAX} fit the score table`);
   }
   if (lab.tasks.some((t) => !(t.points > 0))) problems.push(`${dir}: every task needs points > 0`);
   if (labTestFiles(chapter).length === 0) problems.push(`${labFolder(chapter)}/tests: no *.test.ts files`);
@@ -88,8 +90,7 @@ function describeExport(checker: ts.TypeChecker, symbol: ts.Symbol): string {
   const parts: string[] = [];
   // Private and protected members are the implementation's business, not the lab's interface.
   const isPublic = (p: ts.Symbol): boolean =>
-    !p.name.startsWith("#") &&
-    !(p.declarations ?? []).some((d) => ts.getCombinedModifierFlags(d) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected));
+    !p.name.startsWith("#") && !(p.declarations ?? []).some((d) => ts.getCombinedModifierFlags(d) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected));
   const members = (type: ts.Type): string =>
     checker
       .getPropertiesOfType(type)
@@ -111,21 +112,26 @@ function describeExport(checker: ts.TypeChecker, symbol: ts.Symbol): string {
 
 /** Starter and solution must export the same names with the same types (of every chapter, or of `selected`). */
 export function exportMismatches(selected: readonly Chapter[] = chapters): string[] {
-  const pairs = selected.flatMap((c) =>
-    c.lab.files.map((f) => ({
-      starter: path.join(courseRoot, labFolder(c), f),
-      solution: path.join(courseRoot, solutionFolder(c), f),
-    })),
-  ).filter((p) => existsSync(p.starter) && existsSync(p.solution));
-  const program = ts.createProgram(pairs.flatMap((p) => [p.starter, p.solution]), {
-    strict: true,
-    noEmit: true,
-    skipLibCheck: true,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    target: ts.ScriptTarget.ES2022,
-    types: ["node"],
-  });
+  const pairs = selected
+    .flatMap((c) =>
+      c.lab.files.map((f) => ({
+        starter: path.join(courseRoot, labFolder(c), f),
+        solution: path.join(courseRoot, solutionFolder(c), f),
+      })),
+    )
+    .filter((p) => existsSync(p.starter) && existsSync(p.solution));
+  const program = ts.createProgram(
+    pairs.flatMap((p) => [p.starter, p.solution]),
+    {
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      target: ts.ScriptTarget.ES2022,
+      types: ["node"],
+    },
+  );
   const checker = program.getTypeChecker();
   const exportsOf = (file: string): Map<string, string> => {
     const source = program.getSourceFile(file);
@@ -141,7 +147,8 @@ export function exportMismatches(selected: readonly Chapter[] = chapters): strin
     const name = path.relative(path.join(courseRoot, "labs"), starter);
     for (const [symbol, type] of theirs) {
       if (!ours.has(symbol)) problems.push(`labs/${name}: does not export "${symbol}", which the solution exports`);
-      else if (ours.get(symbol) !== type) problems.push(`labs/${name}: "${symbol}" differs from the solution:\n    starter:  ${ours.get(symbol)}\n    solution: ${type}`);
+      else if (ours.get(symbol) !== type)
+        problems.push(`labs/${name}: "${symbol}" differs from the solution:\n    starter:  ${ours.get(symbol)}\n    solution: ${type}`);
     }
     for (const symbol of ours.keys()) {
       if (!theirs.has(symbol)) problems.push(`labs/${name}: exports "${symbol}", which the solution does not`);

@@ -12,7 +12,9 @@ import { courseRoot } from "../foundation/layout";
 async function loadBenchmarks(): Promise<Benchmark[]> {
   const dir = path.join(courseRoot, "course", "bench");
   const all: Benchmark[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts") && f !== "types.ts").sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith(".ts") && f !== "types.ts")
+    .sort()) {
     const module = (await import(pathToFileURL(path.join(dir, file)).href)) as { benchmarks?: Benchmark[] };
     all.push(...(module.benchmarks ?? []));
   }

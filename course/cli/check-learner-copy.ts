@@ -42,7 +42,12 @@ function noModelAnswers(): string[] {
 function typeCheck(): string[] {
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
   const result = spawnSync(process.execPath, [tsc, "-p", courseRoot, "--pretty", "false"], { cwd: courseRoot, encoding: "utf8" });
-  return result.status === 0 ? [] : (result.stdout + result.stderr).split("\n").filter((l) => l.trim() !== "").slice(0, 30);
+  return result.status === 0
+    ? []
+    : (result.stdout + result.stderr)
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .slice(0, 30);
 }
 
 interface ReportLab {
@@ -57,7 +62,12 @@ function everyLabGraded(): string[] {
   const scratch = mkdtempSync(path.join(os.tmpdir(), "course-check-"));
   try {
     const report = path.join(scratch, "report.json");
-    spawnSync(process.execPath, [tsx, cli("grade.ts"), "--json", report], { cwd: courseRoot, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, INIT_CWD: courseRoot } });
+    spawnSync(process.execPath, [tsx, cli("grade.ts"), "--json", report], {
+      cwd: courseRoot,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, INIT_CWD: courseRoot },
+    });
     if (!existsSync(report)) return ["npm run grade wrote no report"];
     const labs = (JSON.parse(readFileSync(report, "utf8")) as { labs: ReportLab[] }).labs;
     const problems: string[] = [];
@@ -80,8 +90,14 @@ function everyLabGraded(): string[] {
 
 function hintsPrint(): string[] {
   return chapters.flatMap((chapter) => {
-    const result = spawnSync(process.execPath, [tsx, cli("hint.ts"), chapter.number, "1"], { cwd: courseRoot, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    return result.status === 0 && result.stdout.trim() !== "" ? [] : [`npm run hint -- ${chapter.number} 1 failed: ${(result.stdout + result.stderr).trim().slice(0, 300)}`];
+    const result = spawnSync(process.execPath, [tsx, cli("hint.ts"), chapter.number, "1"], {
+      cwd: courseRoot,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    return result.status === 0 && result.stdout.trim() !== ""
+      ? []
+      : [`npm run hint -- ${chapter.number} 1 failed: ${(result.stdout + result.stderr).trim().slice(0, 300)}`];
   });
 }
 
@@ -108,7 +124,11 @@ async function jupyterStarts(): Promise<string[]> {
     return [];
   }
   const port = await freePort();
-  const start = spawn(process.execPath, [tsx, cli("start.ts"), "--no-browser", `--port=${port}`], { cwd: courseRoot, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const start = spawn(process.execPath, [tsx, cli("start.ts"), "--no-browser", `--port=${port}`], {
+    cwd: courseRoot,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   const running = new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), 90_000);

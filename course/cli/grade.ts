@@ -50,15 +50,24 @@ const wallTimeoutMs = secondsArg("--time-limit", values["time-limit"], USAGE);
 const reportFile = values.json === undefined ? statePath("grade-report.json") : userPath(values.json);
 const junitFile = values.junit === undefined ? undefined : userPath(values.junit);
 // Check where the reports go before grading, not after (the grade would be lost).
-for (const [flag, file] of [["--json", reportFile], ["--junit", junitFile]] as const) {
+for (const [flag, file] of [
+  ["--json", reportFile],
+  ["--junit", junitFile],
+] as const) {
   if (file === undefined) continue;
   if (existsSync(file) && statSync(file).isDirectory()) {
-    usageError(`${flag} ${displayPath(file)} is a folder; give a file name for the ${flag === "--json" ? "report" : "JUnit XML"}, such as ${displayPath(path.join(file, flag === "--json" ? "grade-report.json" : "grade.junit.xml"))}`, USAGE);
+    usageError(
+      `${flag} ${displayPath(file)} is a folder; give a file name for the ${flag === "--json" ? "report" : "JUnit XML"}, such as ${displayPath(path.join(file, flag === "--json" ? "grade-report.json" : "grade.junit.xml"))}`,
+      USAGE,
+    );
   }
   try {
     mkdirSync(path.dirname(file), { recursive: true });
   } catch (err) {
-    usageError(`${flag} ${displayPath(file)}: cannot create the folder for it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose another path`, USAGE);
+    usageError(
+      `${flag} ${displayPath(file)}: cannot create the folder for it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose another path`,
+      USAGE,
+    );
   }
 }
 const named = positionals[0];
@@ -72,7 +81,9 @@ let snapshot: Snapshot | undefined;
 try {
   snapshot = readSnapshot();
   if (snapshot === undefined) {
-    console.log(`${style.warn} ${style.paint("red", `${SNAPSHOT_FILE} is missing`)}: the grader cannot tell whether the tests were changed, so this grade may use edited tests. Restore it: \`git checkout ${SNAPSHOT_FILE}\`.\n`);
+    console.log(
+      `${style.warn} ${style.paint("red", `${SNAPSHOT_FILE} is missing`)}: the grader cannot tell whether the tests were changed, so this grade may use edited tests. Restore it: \`git checkout ${SNAPSHOT_FILE}\`.\n`,
+    );
   }
 } catch (err) {
   console.log(`${style.warn} ${(err as Error).message}. Grading goes on; edited tests cannot be detected.`);
@@ -86,7 +97,9 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(sign
 const grades: LabGrade[] = [];
 for (const chapter of selected) {
   if (!hasLab(chapter)) {
-    console.log(`${style.paint("bold", cut(`${labId(chapter)}  ${chapter.title}`, width))}\n  ${style.paint("dim", "no lab in this chapter yet: nothing to grade")}\n`);
+    console.log(
+      `${style.paint("bold", cut(`${labId(chapter)}  ${chapter.title}`, width))}\n  ${style.paint("dim", "no lab in this chapter yet: nothing to grade")}\n`,
+    );
     continue;
   }
   if (process.stdout.isTTY) process.stdout.write(style.paint("dim", `grading ${labId(chapter)}${task ? `, task ${task.id}` : ""}…\r`));

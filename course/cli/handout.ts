@@ -17,7 +17,8 @@ if (values.help) {
   console.log(USAGE);
   process.exit(0);
 }
-if (positionals.length !== 1) usageError(positionals.length === 0 ? "Name the folder to write the copy into." : `One folder, not ${positionals.length}.`, USAGE);
+if (positionals.length !== 1)
+  usageError(positionals.length === 0 ? "Name the folder to write the copy into." : `One folder, not ${positionals.length}.`, USAGE);
 
 try {
   const handout = buildHandout(courseRoot, userPath(positionals[0]!));

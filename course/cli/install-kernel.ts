@@ -44,7 +44,9 @@ if (values.uninstall) {
     mkdirSync(target, { recursive: true });
     writeFileSync(path.join(target, "kernel.json"), JSON.stringify(spec, null, 2) + "\n");
   } catch (err) {
-    console.error(`Could not write ${target}/kernel.json: ${(err as Error).message}. Check that the folder is yours and writable (JUPYTER_DATA_DIR chooses another).`);
+    console.error(
+      `Could not write ${target}/kernel.json: ${(err as Error).message}. Check that the folder is yours and writable (JUPYTER_DATA_DIR chooses another).`,
+    );
     process.exit(1);
   }
   console.log(`Installed the course kernel for this user: ${target}/kernel.json`);

@@ -31,7 +31,9 @@ function parseArgs(argv: string[]): NewChapter {
   const [number, slug] = argv as [string, string];
   if (!/^\d\d$/.test(number)) throw new UsageError(`the chapter number must be two digits, like "12", not "${number}"`);
   if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(slug)) {
-    throw new UsageError(`the slug must be kebab-case (lower-case letters and digits, words joined by "-", starting with a letter), like "shared-memory", not "${slug}"`);
+    throw new UsageError(
+      `the slug must be kebab-case (lower-case letters and digits, words joined by "-", starting with a letter), like "shared-memory", not "${slug}"`,
+    );
   }
   const chapter = { number, slug };
   const taken = chapters.find((c) => c.number === number || c.slug === slug);
@@ -61,7 +63,10 @@ function scaffold(chapter: NewChapter): string[] {
   const manifest = readFileSync(manifestFile, "utf8");
   const newManifest = withChapter(manifest, chapter); // throws before anything is written
   // What was there before, to put back if a step fails: the generated files and the manifest.
-  const edited = ["course/manifest.ts", "README.md", "course/lab-snapshot.json"].map((file) => ({ file, text: readFileSync(path.join(courseRoot, file), "utf8") }));
+  const edited = ["course/manifest.ts", "README.md", "course/lab-snapshot.json"].map((file) => ({
+    file,
+    text: readFileSync(path.join(courseRoot, file), "utf8"),
+  }));
   const created = [...files.keys(), `labs/${labIdOf(chapter)}`, `solutions/${labIdOf(chapter)}`];
   try {
     for (const [file, text] of files) {

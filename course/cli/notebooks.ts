@@ -43,7 +43,8 @@ function parseArgs(argv: string[]): Options {
       cellTimeoutMs = seconds * 1000;
     } else if (arg === "--impl") {
       const value = argv[++i];
-      if (value !== "labs" && value !== "solutions") throw new UsageError(`--impl takes "labs" or "solutions", not ${value === undefined ? "nothing" : `"${value}"`}`);
+      if (value !== "labs" && value !== "solutions")
+        throw new UsageError(`--impl takes "labs" or "solutions", not ${value === undefined ? "nothing" : `"${value}"`}`);
       impl = value;
     } else if (arg.startsWith("-")) {
       throw new UsageError(`unknown option "${arg}"`);
@@ -91,7 +92,10 @@ async function main(): Promise<void> {
     runOptions.forbid = { text: NOT_YET, why: "with the solutions in labs/, every lab cell must show the finished behaviour" };
   }
   const hidden = toolsToHide();
-  console.log(`notebooks against ${options.impl === "solutions" ? "the solutions (a copy of the course with them in labs/)" : "labs/"}` + (hidden.length > 0 ? `, with ${hidden.join(", ")} unreachable` : ""));
+  console.log(
+    `notebooks against ${options.impl === "solutions" ? "the solutions (a copy of the course with them in labs/)" : "labs/"}` +
+      (hidden.length > 0 ? `, with ${hidden.join(", ")} unreachable` : ""),
+  );
   let failed = 0;
   for (const file of options.files) {
     const name = path.relative(courseRoot, file);

@@ -52,7 +52,9 @@ try {
   process.exit(1);
 }
 if (!snapshot?.labs[labId(chapter)]) {
-  console.error(`${SNAPSHOT_FILE} has no starter files for ${labId(chapter)}, so there is nothing to restore from; \`git checkout ${folder}\` restores the lab from git.`);
+  console.error(
+    `${SNAPSHOT_FILE} has no starter files for ${labId(chapter)}, so there is nothing to restore from; \`git checkout ${folder}\` restores the lab from git.`,
+  );
   process.exit(1);
 }
 

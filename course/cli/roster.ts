@@ -37,7 +37,13 @@ function reportFiles(names: readonly string[]): string[] {
       // Missing: readReport names it.
     }
     if (!isFolder) files.push(full);
-    else files.push(...readdirSync(full).filter((f) => f.toLowerCase().endsWith(".json")).sort().map((f) => path.join(full, f)));
+    else
+      files.push(
+        ...readdirSync(full)
+          .filter((f) => f.toLowerCase().endsWith(".json"))
+          .sort()
+          .map((f) => path.join(full, f)),
+      );
   }
   return files;
 }

@@ -55,6 +55,10 @@ console.log(`Opening ${welcome} in Jupyter ${frontEnd === "lab" ? "Lab" : "Noteb
 // Jupyter refuses to run as root unless told; containers often run as root.
 const rootFlag = process.getuid?.() === 0 ? ["--allow-root"] : [];
 const passThrough = process.argv.slice(2); // e.g. npm start -- --no-browser
-const jupyter = spawn("jupyter", [frontEnd, ...rootFlag, `--notebook-dir=${courseRoot}`, ...hideFlags, ...passThrough, welcome], { cwd: courseRoot, env: jupyterEnv(), stdio: "inherit" });
+const jupyter = spawn("jupyter", [frontEnd, ...rootFlag, `--notebook-dir=${courseRoot}`, ...hideFlags, ...passThrough, welcome], {
+  cwd: courseRoot,
+  env: jupyterEnv(),
+  stdio: "inherit",
+});
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => jupyter.kill(signal));
 jupyter.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

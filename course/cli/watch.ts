@@ -61,7 +61,9 @@ let snapshotWarning: string | undefined;
 function snapshot(): Snapshot | undefined {
   try {
     const found = readSnapshot();
-    snapshotWarning = found ? undefined : `${SNAPSHOT_FILE} is missing: edited tests cannot be detected, so this grade may use them. Restore it: \`git checkout ${SNAPSHOT_FILE}\`.`;
+    snapshotWarning = found
+      ? undefined
+      : `${SNAPSHOT_FILE} is missing: edited tests cannot be detected, so this grade may use them. Restore it: \`git checkout ${SNAPSHOT_FILE}\`.`;
     return found;
   } catch (err) {
     snapshotWarning = `${(err as Error).message}. Edited tests cannot be detected.`;
@@ -85,7 +87,8 @@ let shown: { result: LabGrade; at: Date } | undefined;
 /** Draw the screen of the latest grade again, with the current panel, in place of the old one. */
 function redraw(): void {
   if (!shown) return;
-  if (process.stdout.isTTY) process.stdout.write("\u001b[2J\u001b[H"); // a fresh screen, nothing piles up
+  if (process.stdout.isTTY)
+    process.stdout.write("\u001b[2J\u001b[H"); // a fresh screen, nothing piles up
   else console.log(`\n${"─".repeat(60)}`);
   const { result, at } = shown;
   const next = labs[labs.indexOf(result.chapter) + 1];
@@ -250,7 +253,8 @@ async function quit(code = 0): Promise<void> {
 function onKey(data: Buffer): void {
   const key = data.toString("utf8");
   if (key === "q" || key === "\u0003" /* Ctrl-C */ || key === "\u0004" /* Ctrl-D */) void quit();
-  else if (!current) return; // still looking for the lab to start with
+  else if (!current)
+    return; // still looking for the lab to start with
   else if (key === "h") showHint(current);
   else if (key === "n") nextLab(current);
   else if (key === "l") listLabs();

@@ -124,7 +124,9 @@ const MAX_COMMAND_LENGTH = 160;
 /** The command line of a process, as `ps` would show it, cut at `limit` characters ("" when it is gone or a zombie). */
 export function commandOf(pid: number, limit = MAX_COMMAND_LENGTH): string {
   try {
-    const words = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((word) => word !== "");
+    const words = readFileSync(`/proc/${pid}/cmdline`, "utf8")
+      .split("\0")
+      .filter((word) => word !== "");
     const command = words.join(" ").replace(/\s+/g, " ");
     return command.length > limit ? `${command.slice(0, limit)}…` : command;
   } catch {

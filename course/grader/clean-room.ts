@@ -26,7 +26,11 @@ const NOT_COURSE = new Set(["node_modules", ".course", ".git"]);
 /** The course as committed (git archive HEAD), or, without git, this copy's files. */
 function pristineCourse(target: string): string {
   try {
-    const archive = execFileSync("git", ["archive", "--format=tar", "HEAD"], { cwd: courseRoot, stdio: ["ignore", "pipe", "ignore"], maxBuffer: 512 * 1024 * 1024 });
+    const archive = execFileSync("git", ["archive", "--format=tar", "HEAD"], {
+      cwd: courseRoot,
+      stdio: ["ignore", "pipe", "ignore"],
+      maxBuffer: 512 * 1024 * 1024,
+    });
     execFileSync("tar", ["-x", "-C", target], { input: archive, stdio: ["pipe", "ignore", "pipe"] });
     const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: courseRoot, encoding: "utf8" }).trim();
     return `the course as committed (git HEAD ${commit})`;

@@ -66,7 +66,7 @@ export function resultsChannelOpen(): boolean {
 export function sendResult(event: GradeEvent): void {
   if (!resultsChannelOpen()) return;
   const line = Buffer.from(`${JSON.stringify(event)}\n`);
-  for (let written = 0; written < line.length; ) written += writeSync(RESULTS_FD, line, written);
+  for (let written = 0; written < line.length;) written += writeSync(RESULTS_FD, line, written);
 }
 
 /** What came over the results channel, or why it cannot be believed. */
@@ -111,7 +111,8 @@ export function readTrace(file: string, root: string): GradeEvent[] {
     if (line.trim() === "") continue;
     try {
       const event = JSON.parse(line) as GradeEvent;
-      if (event.type === "started" || event.type === "loading" || event.type === "loaded" || (event.type === "finished" && event.from === "worker")) events.push(event);
+      if (event.type === "started" || event.type === "loading" || event.type === "loaded" || (event.type === "finished" && event.from === "worker"))
+        events.push(event);
     } catch {
       // A partial line written at the moment the process was killed, or noise.
     }

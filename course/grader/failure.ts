@@ -94,9 +94,7 @@ function errnoNote(error: ErrorLike, message: string): string | undefined {
 function diffLines(error: ErrorLike): string[] {
   const diff = text(error.diff);
   if (!diff || !text(error.actual).includes("\n")) return [];
-  const changed = diff
-    .split("\n")
-    .filter((line) => /^[-+] /.test(line) && !/^[-+] (Expected|Received)$/.test(line));
+  const changed = diff.split("\n").filter((line) => /^[-+] /.test(line) && !/^[-+] (Expected|Received)$/.test(line));
   const shown = changed.slice(0, MAX_DIFF_LINES);
   if (changed.length > shown.length) shown.push(`  … ${changed.length - shown.length} more changed lines`);
   return ["(- expected, + received)", ...shown];

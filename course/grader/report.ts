@@ -29,7 +29,18 @@ export interface ReportLab {
   title: string;
   tests: ReportTest[];
   /** total counts the tests that ran; notRun those that did not (not scored); counted is false when none could run. */
-  tasks: { id: string; title: string; short: string; points: number; earned: number; passed: number; total: number; notRun: number; needs: string[]; counted: boolean }[];
+  tasks: {
+    id: string;
+    title: string;
+    short: string;
+    points: number;
+    earned: number;
+    passed: number;
+    total: number;
+    notRun: number;
+    needs: string[];
+    counted: boolean;
+  }[];
   /** Type errors in the lab's files (they do not stop the tests). */
   typeProblems: TypeProblem[];
   /** The one task graded (--task), or null for the whole lab. */

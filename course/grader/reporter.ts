@@ -30,7 +30,12 @@ function testsOf(module: TestModule): string[][] {
 function loadErrorMessage(error: SerializedError): string {
   const message = stripAnsi(error.message).replace(/^Transform failed with \d+ errors?:\n/, "");
   const rollup = error.__vitest_rollup_error__ as { frame?: unknown } | undefined;
-  const frame = typeof rollup?.frame === "string" ? stripAnsi(rollup.frame).replace(/^\n.*\n/, "").trimEnd() : "";
+  const frame =
+    typeof rollup?.frame === "string"
+      ? stripAnsi(rollup.frame)
+          .replace(/^\n.*\n/, "")
+          .trimEnd()
+      : "";
   return frame ? `${message}\n${frame}` : message;
 }
 

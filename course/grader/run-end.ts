@@ -39,7 +39,11 @@ export function attributeBirths(stragglers: Straggler[], trace: GradeEvent[]): v
     if (event.type !== "started" || event.ticks === undefined) continue;
     const end = trace.find(
       (other): other is Finished =>
-        other.type === "finished" && other.pid === event.pid && other.file === event.file && other.path.join("\0") === event.path.join("\0") && (other.ticks ?? 0) >= (event.ticks ?? 0),
+        other.type === "finished" &&
+        other.pid === event.pid &&
+        other.file === event.file &&
+        other.path.join("\0") === event.path.join("\0") &&
+        (other.ticks ?? 0) >= (event.ticks ?? 0),
     );
     spans.push({ ref: event, end: end?.ticks ?? Number.POSITIVE_INFINITY });
   }
@@ -104,7 +108,9 @@ export function failLeavers(outcomes: TestOutcome[], stragglers: Straggler[]): T
 /** The test that was running last (in the trace), named, or undefined. */
 function lastRunning(trace: GradeEvent[]): string | undefined {
   const started = trace.filter((event): event is Started => event.type === "started");
-  const finished = new Set(trace.filter((event): event is Finished => event.type === "finished").map((event) => `${event.pid}\0${event.file}\0${event.path.join("\0")}`));
+  const finished = new Set(
+    trace.filter((event): event is Finished => event.type === "finished").map((event) => `${event.pid}\0${event.file}\0${event.path.join("\0")}`),
+  );
   const running = started.filter((event) => !finished.has(`${event.pid}\0${event.file}\0${event.path.join("\0")}`));
   const last = running.at(-1) ?? started.at(-1);
   return last ? testName(last) : undefined;

@@ -171,11 +171,15 @@ async function runVitest({
   testNamePattern,
 }: VitestRun): Promise<Omit<VitestEnd, "results"> & { results: Collected; guard: ChildProcess; containment: Containment }> {
   const filter = testNamePattern === undefined ? [] : ["--testNamePattern", testNamePattern];
-  const guard = spawn(process.execPath, [...tsNodeArgs, guardScript, scratch, process.execPath, vitestBin, "run", "--config", graderConfig, ...filter, testsDir], {
-    cwd: courseRoot,
-    env,
-    stdio: ["pipe", "pipe", "pipe", "pipe"],
-  });
+  const guard = spawn(
+    process.execPath,
+    [...tsNodeArgs, guardScript, scratch, process.execPath, vitestBin, "run", "--config", graderConfig, ...filter, testsDir],
+    {
+      cwd: courseRoot,
+      env,
+      stdio: ["pipe", "pipe", "pipe", "pipe"],
+    },
+  );
   guard.stdin?.on("error", () => undefined);
   const output = new OutputTail();
   guard.stderr?.on("data", (chunk: Buffer) => output.add(chunk));
@@ -206,7 +210,9 @@ async function runVitest({
       }
     });
     guard.once("error", (err) => resolve({ code: null, signal: null, guardDied: `the grader could not start its guard process: ${err.message}` }));
-    guard.once("exit", (code, sig) => resolve({ code: null, signal: null, guardDied: `the grader's guard process ended (${sig ?? `exit code ${code}`}) before vitest did` }));
+    guard.once("exit", (code, sig) =>
+      resolve({ code: null, signal: null, guardDied: `the grader's guard process ended (${sig ?? `exit code ${code}`}) before vitest did` }),
+    );
   });
 
   const disarm = watchRun(traceDir, wallTimeoutMs, stallTimeoutMs, (reason) => {
@@ -329,7 +335,8 @@ export async function runLab(chapter: Chapter, options: RunLabOptions): Promise<
     // The trace says which test started and ended where; its results never count (see events.ts).
     const traced: GradeEvent[] = trace.flatMap((event): GradeEvent[] => {
       if (event.type === "started") return [event];
-      if (event.type === "finished") return [{ ...event, state: "skip", message: "its result never reached the grader: the run ended before vitest's main process reported it" }];
+      if (event.type === "finished")
+        return [{ ...event, state: "skip", message: "its result never reached the grader: the run ended before vitest's main process reported it" }];
       return []; // file loading: only for left-behind processes
     });
     const summary = buildOutcomes({
@@ -348,7 +355,9 @@ export async function runLab(chapter: Chapter, options: RunLabOptions): Promise<
     }
     outcomes = failLeavers(outcomes, stragglers);
     if (voidResults !== undefined) {
-      outcomes = outcomes.map((outcome) => (outcome.state === "pass" ? { ...outcome, state: "fail" as const, message: "not counted: the run's results were tampered with (see above)" } : outcome));
+      outcomes = outcomes.map((outcome) =>
+        outcome.state === "pass" ? { ...outcome, state: "fail" as const, message: "not counted: the run's results were tampered with (see above)" } : outcome,
+      );
     }
     // vitest failed before any test file was even looked at: a broken config, a missing dependency.
     const collected = results.events.some((event) => event.type === "collected");

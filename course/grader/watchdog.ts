@@ -64,10 +64,13 @@ export function watchRun(heartbeatDir: string, timeLimitMs: number, stallMs: num
     stop({ ...reason, silentPids: silentProcesses(heartbeatDir, Math.min(SILENT_AFTER_MS, stallMs)) });
   };
   const limit = setTimeout(() => fire({ kind: "time-limit", limitMs: timeLimitMs, at: Date.now() }), timeLimitMs);
-  const pulse = setInterval(() => {
-    const pid = stalledProcess(heartbeatDir, stallMs);
-    if (pid !== undefined) fire({ kind: "stalled", limitMs: stallMs, at: Date.now(), pid });
-  }, Math.min(1_000, stallMs / 2));
+  const pulse = setInterval(
+    () => {
+      const pid = stalledProcess(heartbeatDir, stallMs);
+      if (pid !== undefined) fire({ kind: "stalled", limitMs: stallMs, at: Date.now(), pid });
+    },
+    Math.min(1_000, stallMs / 2),
+  );
   function disarm(): void {
     clearTimeout(limit);
     clearInterval(pulse);

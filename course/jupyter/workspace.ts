@@ -85,7 +85,11 @@ export function syncWorkspace(root: string, courseNotebooks: readonly string[]):
     try {
       copy = readNotebook(mine);
     } catch {
-      results.push({ notebook: name, action: "unreadable, left alone", note: `${WORKSPACE_DIR}/${name} is not a readable notebook; rename it and run npm start again for a fresh copy` });
+      results.push({
+        notebook: name,
+        action: "unreadable, left alone",
+        note: `${WORKSPACE_DIR}/${name} is not a readable notebook; rename it and run npm start again for a fresh copy`,
+      });
       continue;
     }
     const cameFrom = copy.metadata.course?.sourceHash;

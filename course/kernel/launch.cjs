@@ -27,10 +27,7 @@ function requireFromCourse(id) {
   try {
     return require(require.resolve(id, { paths: [courseRoot] }));
   } catch (err) {
-    process.stderr.write(
-      `The course kernel cannot load "${id}" from ${courseRoot}.\n` +
-        `Run "npm install" in the course folder first.\n(${String(err)})\n`,
-    );
+    process.stderr.write(`The course kernel cannot load "${id}" from ${courseRoot}.\n` + `Run "npm install" in the course folder first.\n(${String(err)})\n`);
     process.exit(1);
   }
 }

@@ -15,7 +15,10 @@ export class LineReader {
   private ended = false;
   private wake: (() => void) | undefined;
 
-  constructor(stream: NodeJS.ReadableStream, private readonly name: string) {
+  constructor(
+    stream: NodeJS.ReadableStream,
+    private readonly name: string,
+  ) {
     stream.setEncoding?.("utf8");
     stream.on("data", (chunk: string | Buffer) => {
       this.partial += chunk.toString();
@@ -79,7 +82,13 @@ export function keepStderr(child: ChildProcess): () => string {
 /** Print a child's kept stderr into the cell, one "[name stderr]" line each, if there is any. */
 export function printStderr(name: string, text: string): void {
   const trimmed = text.trimEnd();
-  if (trimmed !== "") console.log(trimmed.split("\n").map((line) => `[${name} stderr] ${line}`).join("\n"));
+  if (trimmed !== "")
+    console.log(
+      trimmed
+        .split("\n")
+        .map((line) => `[${name} stderr] ${line}`)
+        .join("\n"),
+    );
 }
 
 /** How a child ended: its exit code ("0", "1") or its signal ("SIGKILL"). Bounded: never hangs a cell. */

@@ -5,12 +5,13 @@
 const escape = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 const ARROW_DEFS =
-  `<defs><marker id="fig-arrow" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto">` +
-  `<path d="M0,0 L8,4 L0,8 z" fill="#444"/></marker></defs>`;
+  `<defs><marker id="fig-arrow" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto">` + `<path d="M0,0 L8,4 L0,8 z" fill="#444"/></marker></defs>`;
 
 function box(x: number, y: number, w: number, h: number, fill: string, lines: readonly string[], bold = false): string {
   const text = lines
-    .map((line, i) => `<text x="${x + w / 2}" y="${y + 16 + i * 14}" text-anchor="middle"${bold && i === 0 ? ' font-weight="bold"' : ""}>${escape(line)}</text>`)
+    .map(
+      (line, i) => `<text x="${x + w / 2}" y="${y + 16 + i * 14}" text-anchor="middle"${bold && i === 0 ? ' font-weight="bold"' : ""}>${escape(line)}</text>`,
+    )
     .join("");
   return `<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="5" fill="${fill}" stroke="#555"/>${text}`;
 }
@@ -32,7 +33,12 @@ export interface FdFigure {
 
 /** Three columns: fd tables → open file descriptions → kernel objects (TLPI figure 5-2, drawn from data). */
 export function fdTableFigure(figure: FdFigure): string {
-  const rowH = 22, procW = 220, descW = 200, objW = 170, gap = 16, top = 56;
+  const rowH = 22,
+    procW = 220,
+    descW = 200,
+    objW = 170,
+    gap = 16,
+    top = 56;
   const colX = [10, 10 + procW + 70, 10 + procW + 70 + descW + 70];
   const parts: string[] = [];
   const fdY = new Map<string, number>(); // "process index:fd" -> y of the row's middle
@@ -78,8 +84,10 @@ export function fdTableFigure(figure: FdFigure): string {
   const headings = ["descriptor tables (per process)", "open file descriptions", "kernel objects"]
     .map((h, i) => `<text x="${colX[i]! + [procW, descW, objW][i]! / 2}" y="${top - 10}" text-anchor="middle" fill="#555">${h}</text>`)
     .join("");
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">${ARROW_DEFS}` +
-    `<text x="10" y="20" font-size="14" font-weight="bold">${escape(figure.title)}</text>${headings}${parts.join("")}</svg>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">${ARROW_DEFS}` +
+    `<text x="10" y="20" font-size="14" font-weight="bold">${escape(figure.title)}</text>${headings}${parts.join("")}</svg>`
+  );
 }
 
 /** One moment of a process's descriptor table, for a timeline such as fork → dup2 → exec. */
@@ -92,7 +100,10 @@ export interface TableMoment {
 
 /** Tables side by side, joined by arrows labelled with the call that leads from one to the next. */
 export function timelineFigure(title: string, moments: readonly TableMoment[], calls: readonly string[]): string {
-  const colW = 215, arrowW = 130, rowH = 20, top = 70;
+  const colW = 215,
+    arrowW = 130,
+    rowH = 20,
+    top = 70;
   const parts: string[] = [];
   let maxRows = 0;
   moments.forEach((m, i) => {
@@ -104,18 +115,25 @@ export function timelineFigure(title: string, moments: readonly TableMoment[], c
       const y = top + j * rowH;
       const fill = r.mark === "changed" ? "#d7ecd9" : r.mark === "closing" ? "#fde2c8" : "none";
       parts.push(`<rect x="${x}" y="${y}" width="${colW}" height="${rowH}" fill="${fill}" stroke="#aab"/>`);
-      parts.push(`<text x="${x + 8}" y="${y + 14}">fd ${escape(r.fd)}</text><text x="${x + 52}" y="${y + 14}"${r.mark === "closing" ? ' text-decoration="line-through"' : ""}>${escape(r.target)}</text>`);
+      parts.push(
+        `<text x="${x + 8}" y="${y + 14}">fd ${escape(r.fd)}</text><text x="${x + 52}" y="${y + 14}"${r.mark === "closing" ? ' text-decoration="line-through"' : ""}>${escape(r.target)}</text>`,
+      );
     });
     if (i < moments.length - 1) {
       const ax = x + colW + 6;
       parts.push(arrow(ax, top + 30, ax + arrowW - 12, top + 30));
-      escape(calls[i] ?? "").split("\n").forEach((line, k) => parts.push(`<text x="${ax + (arrowW - 12) / 2}" y="${top + 50 + k * 13}" text-anchor="middle" font-size="11">${line}</text>`));
+      escape(calls[i] ?? "")
+        .split("\n")
+        .forEach((line, k) => parts.push(`<text x="${ax + (arrowW - 12) / 2}" y="${top + 50 + k * 13}" text-anchor="middle" font-size="11">${line}</text>`));
     }
   });
   const width = 10 + moments.length * (colW + arrowW) - arrowW + 10;
   const height = top + maxRows * rowH + 50;
-  const legend = `<rect x="10" y="${height - 22}" width="12" height="12" fill="#d7ecd9" stroke="#aab"/><text x="28" y="${height - 12}">just changed</text>` +
+  const legend =
+    `<rect x="10" y="${height - 22}" width="12" height="12" fill="#d7ecd9" stroke="#aab"/><text x="28" y="${height - 12}">just changed</text>` +
     `<rect x="120" y="${height - 22}" width="12" height="12" fill="#fde2c8" stroke="#aab"/><text x="138" y="${height - 12}">close-on-exec: gone at exec</text>`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">${ARROW_DEFS}` +
-    `<text x="10" y="20" font-size="14" font-weight="bold">${escape(title)}</text>${parts.join("")}${legend}</svg>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">${ARROW_DEFS}` +
+    `<text x="10" y="20" font-size="14" font-weight="bold">${escape(title)}</text>${parts.join("")}${legend}</svg>`
+  );
 }

@@ -105,11 +105,15 @@ export function taskState(pid: number, tid?: number): TaskState | null {
 
 /** Wait until process `pid` sleeps in the kernel (state S or D), e.g. blocked in open() or read(). */
 export function waitUntilBlocked(pid: number, what: string, timeoutMs = 15_000): Promise<TaskState> {
-  return waitUntil(`process ${pid} to block (${what})`, () => {
-    const s = taskState(pid);
-    if (s === null) throw new Error(`process ${pid} exited while we waited for it to block (${what})`);
-    return s.state === "S" || s.state === "D" ? s : null;
-  }, { timeoutMs });
+  return waitUntil(
+    `process ${pid} to block (${what})`,
+    () => {
+      const s = taskState(pid);
+      if (s === null) throw new Error(`process ${pid} exited while we waited for it to block (${what})`);
+      return s.state === "S" || s.state === "D" ? s : null;
+    },
+    { timeoutMs },
+  );
 }
 
 /** The marker that `tryLab` prints when the learner's module is not written yet. npm test looks for it. */

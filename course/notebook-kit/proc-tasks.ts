@@ -78,18 +78,22 @@ export interface SleepWanted {
  */
 export function waitUntilSleepingIn(pid: number, what: string, want: SleepWanted, timeoutMs = 15_000): Promise<BlockedEvidence> {
   const wchanVisible = wchanShown();
-  return waitUntil(`process ${pid} to sleep in ${what}`, () => {
-    if (want.command !== undefined && commOf(pid) !== want.command.slice(0, 15)) {
-      if (commOf(pid) === null) throw new Error(`process ${pid} exited while we waited for it to sleep in ${what}`);
-      return null; // not exec'd yet
-    }
-    const state = taskState(pid);
-    if (state === null) throw new Error(`process ${pid} exited while we waited for it to sleep in ${what}`);
-    if (state.state !== "S" && state.state !== "D") return null;
-    if (want.wchan.test(state.wchan)) return { state, evidence: `wchan ${state.wchan}` };
-    const hidden = state.wchan === "" || state.wchan === "0";
-    if (hidden && want.syscall !== undefined && syscallOf(pid) === want.syscall) return { state, evidence: `syscall ${want.syscall} (wchan hidden)` };
-    if (hidden && !wchanVisible) return { state, evidence: "state S (this kernel hides wchan)" };
-    return null;
-  }, { timeoutMs });
+  return waitUntil(
+    `process ${pid} to sleep in ${what}`,
+    () => {
+      if (want.command !== undefined && commOf(pid) !== want.command.slice(0, 15)) {
+        if (commOf(pid) === null) throw new Error(`process ${pid} exited while we waited for it to sleep in ${what}`);
+        return null; // not exec'd yet
+      }
+      const state = taskState(pid);
+      if (state === null) throw new Error(`process ${pid} exited while we waited for it to sleep in ${what}`);
+      if (state.state !== "S" && state.state !== "D") return null;
+      if (want.wchan.test(state.wchan)) return { state, evidence: `wchan ${state.wchan}` };
+      const hidden = state.wchan === "" || state.wchan === "0";
+      if (hidden && want.syscall !== undefined && syscallOf(pid) === want.syscall) return { state, evidence: `syscall ${want.syscall} (wchan hidden)` };
+      if (hidden && !wchanVisible) return { state, evidence: "state S (this kernel hides wchan)" };
+      return null;
+    },
+    { timeoutMs },
+  );
 }

@@ -14,7 +14,10 @@ export interface RatioBar {
 
 /** Horizontal bars of ratios, with dashed lines at 1x ("same speed") and at `claim` (e.g. the notes' 2x). */
 export function ratioBars(title: string, bars: readonly RatioBar[], claim = { at: 2, label: "2x: the notes' claim" }): string {
-  const width = 720, rowH = 44, left = 170, top = 30;
+  const width = 720,
+    rowH = 44,
+    left = 170,
+    top = 30;
   const maxRatio = Math.max(2.5, ...bars.map((bar) => bar.ratio * 1.1));
   const height = top + bars.length * rowH + 40;
   const x = (ratio: number): number => left + (ratio / maxRatio) * (width - left - 200);
@@ -29,9 +32,14 @@ export function ratioBars(title: string, bars: readonly RatioBar[], claim = { at
         `<text x="${x(bar.ratio) + 6}" y="${y + 22}">${bar.ratio.toFixed(2)}x  (${escape(bar.detail)})</text>`,
       ];
     }),
-    ...[{ at: 1, label: "1x: same speed", colour: "#888" }, { ...claim, colour: "#e45756" }].map((mark) =>
-      `<line x1="${x(mark.at)}" y1="${top}" x2="${x(mark.at)}" y2="${height - 30}" stroke="${mark.colour}" stroke-dasharray="4 3"/>` +
-      `<text x="${x(mark.at)}" y="${height - 14}" text-anchor="middle" fill="${mark.colour}">${escape(mark.label)}</text>`),
+    ...[
+      { at: 1, label: "1x: same speed", colour: "#888" },
+      { ...claim, colour: "#e45756" },
+    ].map(
+      (mark) =>
+        `<line x1="${x(mark.at)}" y1="${top}" x2="${x(mark.at)}" y2="${height - 30}" stroke="${mark.colour}" stroke-dasharray="4 3"/>` +
+        `<text x="${x(mark.at)}" y="${height - 14}" text-anchor="middle" fill="${mark.colour}">${escape(mark.label)}</text>`,
+    ),
     `</svg>`,
   ].join("\n");
 }
@@ -45,8 +53,7 @@ export interface SizePoint {
 
 const COLOURS = ["#4c78a8", "#f58518", "#54a24b", "#e45756"];
 
-const sizeLabel = (bytes: number): string =>
-  bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MiB` : bytes >= 1024 ? `${bytes / 1024} KiB` : `${bytes} B`;
+const sizeLabel = (bytes: number): string => (bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MiB` : bytes >= 1024 ? `${bytes / 1024} KiB` : `${bytes} B`);
 
 /**
  * Throughput against message size, both axes logarithmic, one line per series. Above each size it
@@ -55,17 +62,25 @@ const sizeLabel = (bytes: number): string =>
 export function throughputBySize(title: string, points: readonly SizePoint[], unit = "MiB/s"): string {
   const names = Object.keys(points[0]?.values ?? {});
   const all = points.flatMap((point) => Object.values(point.values)).filter((v) => v > 0);
-  const width = 720, height = 380, left = 70, right = 120, top = 72, bottom = 50;
+  const width = 720,
+    height = 380,
+    left = 70,
+    right = 120,
+    top = 72,
+    bottom = 50;
   const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...all))));
   const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...all))));
   const sizes = points.map((point) => point.size);
-  const xMin = Math.log2(Math.min(...sizes)), xMax = Math.log2(Math.max(...sizes));
+  const xMin = Math.log2(Math.min(...sizes)),
+    xMax = Math.log2(Math.max(...sizes));
   const x = (size: number): number => left + ((Math.log2(size) - xMin) / Math.max(1, xMax - xMin)) * (width - left - right);
   const y = (value: number): number => top + (1 - (Math.log10(value) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * (height - top - bottom);
   const grid: string[] = [];
   for (let decade = lo; decade <= hi; decade *= 10) {
-    grid.push(`<line x1="${left}" y1="${y(decade)}" x2="${width - right}" y2="${y(decade)}" stroke="#ddd"/>`,
-      `<text x="${left - 6}" y="${y(decade) + 4}" text-anchor="end">${decade}</text>`);
+    grid.push(
+      `<line x1="${left}" y1="${y(decade)}" x2="${width - right}" y2="${y(decade)}" stroke="#ddd"/>`,
+      `<text x="${left - 6}" y="${y(decade) + 4}" text-anchor="end">${decade}</text>`,
+    );
   }
   for (const size of sizes) {
     grid.push(`<text x="${x(size)}" y="${height - bottom + 18}" text-anchor="middle">${sizeLabel(size)}</text>`);
@@ -80,12 +95,13 @@ export function throughputBySize(title: string, points: readonly SizePoint[], un
       last ? `<text x="${width - right + 8}" y="${y(last.values[name] ?? lo) + 4}" fill="${colour}">${escape(name)}</text>` : "",
     ].join("");
   });
-  const ratios = names.length >= 2
-    ? points.map((point) => {
-      const ratio = (point.values[names[0]!] ?? 0) / (point.values[names[1]!] ?? 1);
-      return `<text x="${x(point.size)}" y="${top - 16}" text-anchor="middle" font-size="11">${ratio.toFixed(2)}x</text>`;
-    })
-    : [];
+  const ratios =
+    names.length >= 2
+      ? points.map((point) => {
+          const ratio = (point.values[names[0]!] ?? 0) / (point.values[names[1]!] ?? 1);
+          return `<text x="${x(point.size)}" y="${top - 16}" text-anchor="middle" font-size="11">${ratio.toFixed(2)}x</text>`;
+        })
+      : [];
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<text x="${left}" y="16" font-size="13" font-weight="bold">${escape(title)}</text>`,
@@ -112,15 +128,19 @@ export interface FdHolder {
  * the object behind it (a socket, a pipe).
  */
 export function sharedDescriptionFigure(holders: readonly FdHolder[], description: string, object: string, note = ""): string {
-  const width = 720, rowH = 80, top = 40;
+  const width = 720,
+    rowH = 80,
+    top = 40;
   const height = top + Math.max(1, holders.length) * rowH + (note ? 30 : 10);
   const midY = top + (holders.length * rowH) / 2 - 10;
   const boxes = holders.flatMap((holder, i) => {
     const y = top + i * rowH;
-    const fdRows = holder.fds.map((fd, k) =>
-      `<rect x="30" y="${y + 22 + k * 20}" width="150" height="20" fill="#eef" stroke="#557"/>` +
-      `<text x="40" y="${y + 36 + k * 20}">fd ${fd}</text>` +
-      `<line x1="180" y1="${y + 32 + k * 20}" x2="318" y2="${midY + 20}" stroke="#333" marker-end="url(#arrow)"/>`);
+    const fdRows = holder.fds.map(
+      (fd, k) =>
+        `<rect x="30" y="${y + 22 + k * 20}" width="150" height="20" fill="#eef" stroke="#557"/>` +
+        `<text x="40" y="${y + 36 + k * 20}">fd ${fd}</text>` +
+        `<line x1="180" y1="${y + 32 + k * 20}" x2="318" y2="${midY + 20}" stroke="#333" marker-end="url(#arrow)"/>`,
+    );
     return [`<text x="30" y="${y + 14}" font-weight="bold">${escape(holder.name)}: fd table</text>`, ...fdRows];
   });
   return [

@@ -45,7 +45,7 @@ export function readReport(file: string): LearnerGrades | Rejected {
     return { file, reason: "not JSON (was it written by `npm run grade -- --json <path>`?)" };
   }
   if (!isRecord(data) || !Array.isArray(data.labs)) {
-    return { file, reason: "JSON, but not a grade report: it has no \"labs\" list" };
+    return { file, reason: 'JSON, but not a grade report: it has no "labs" list' };
   }
   const labs = new Map<string, { earned: number; possible: number }>();
   for (const [index, lab] of data.labs.entries()) {

@@ -44,12 +44,7 @@ function sign(key: string, parts: string[]): string {
 
 /** The frames to send on a DEALER socket (no routing identities). */
 export function encode(key: string, message: Message<unknown>): string[] {
-  const parts = [
-    JSON.stringify(message.header),
-    JSON.stringify(message.parent_header),
-    JSON.stringify(message.metadata),
-    JSON.stringify(message.content),
-  ];
+  const parts = [JSON.stringify(message.header), JSON.stringify(message.parent_header), JSON.stringify(message.metadata), JSON.stringify(message.content)];
   return [DELIMITER, sign(key, parts), ...parts];
 }
 

@@ -14,7 +14,12 @@ export function describeRun(run: NotebookRun): string {
   const lines = [`FAIL  ${name}  (${run.failures.length} problem(s), ${seconds} s)`];
   for (const failure of run.failures) {
     lines.push(`  ${failure.cell > 0 ? `cell ${failure.cell}` : "notebook"}: ${failure.kind}`);
-    lines.push(...failure.message.split("\n").slice(0, 25).map((line) => `    ${line}`));
+    lines.push(
+      ...failure.message
+        .split("\n")
+        .slice(0, 25)
+        .map((line) => `    ${line}`),
+    );
   }
   lines.push(...sweepNote, `  executed copy with outputs: ${copy}`);
   return lines.join("\n");

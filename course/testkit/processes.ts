@@ -19,7 +19,6 @@ export { tsNodeArgs } from "../foundation/tsx";
 /** The environment variable that marks processes started by a test. */
 export const TEST_MARK_VARIABLE = "COURSE_TEST_MARK";
 
-
 /** Absolute path of a file of the implementation under test (labs/ or solutions/). */
 export function impl(relativePath: string): string {
   return path.join(implRoot(), relativePath);

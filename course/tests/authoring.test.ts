@@ -27,7 +27,11 @@ afterAll(() => {
  */
 function run(root: string, cli: string, args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [tsx, path.join(root, "course", "cli", cli), ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(process.execPath, [tsx, path.join(root, "course", "cli", cli), ...args], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     if (child.pid !== undefined) running.add(child.pid);
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
@@ -131,7 +135,13 @@ describe("npm run course:new", () => {
     const made = await run(copy, "new-chapter.ts", [number, slug]);
     expect(made.code, made.out).toBe(0);
     const dir = `${number}-${slug}`;
-    for (const file of [`course/chapters/${dir}.ts`, `labs/${dir}/lab.ts`, `labs/${dir}/tests/describeSelf.test.ts`, `solutions/${dir}/lab.ts`, `notebooks/${dir}.ipynb`]) {
+    for (const file of [
+      `course/chapters/${dir}.ts`,
+      `labs/${dir}/lab.ts`,
+      `labs/${dir}/tests/describeSelf.test.ts`,
+      `solutions/${dir}/lab.ts`,
+      `notebooks/${dir}.ipynb`,
+    ]) {
       expect(existsSync(path.join(copy, file)), file).toBe(true);
     }
     expect(readFileSync(path.join(copy, "README.md"), "utf8")).toMatch(new RegExp(`^\\| ${number} \\|.*labs/${dir}`, "m"));

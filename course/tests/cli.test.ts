@@ -101,7 +101,11 @@ describe("npm run watch", () => {
   it("in a terminal, h shows the failing task's next hint and l the labs with their points, in place of each other", async () => {
     // `script` gives watch a terminal (a pty), so that its keys work; what we type goes through it.
     const command = `${process.execPath} ${tsx} ${path.join(courseRoot, "course", "cli", "watch.ts")} 00`;
-    const child = spawn("script", ["-qfec", command, "/dev/null"], { cwd: courseRoot, env: { ...process.env, NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn("script", ["-qfec", command, "/dev/null"], {
+      cwd: courseRoot,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let output = "";
     const waiters: { text: RegExp; from: number; resolve: () => void }[] = [];
     child.stdout.on("data", (chunk: Buffer) => {
@@ -136,7 +140,10 @@ describe("npm run watch", () => {
     } finally {
       child.kill();
     }
-    const screens = output.split("\u001b[2J\u001b[H").slice(1).map((screen) => screen.replace(/\r/g, ""));
+    const screens = output
+      .split("\u001b[2J\u001b[H")
+      .slice(1)
+      .map((screen) => screen.replace(/\r/g, ""));
     expect(screens.length).toBe(4); // the grade, two hints, the list: each drawn in place of the one before
     for (const screen of screens) {
       expect(screen).toContain("Stuck on parseStat? press h for a hint on parseStat");
@@ -151,7 +158,9 @@ describe("npm run watch", () => {
     // The grade watch just made is remembered: a hint with no task is for the task that failed first.
     const hint = run("hint.ts", ["00"]);
     expect(hint.code).toBe(0);
-    expect(hint.out).toMatch(/^Task parseStat: the first task that failed in your last grade\.\n\n(Hint \d of 3 for 00-welcome, task parseStat|You have seen all 3 hints for task parseStat)/);
+    expect(hint.out).toMatch(
+      /^Task parseStat: the first task that failed in your last grade\.\n\n(Hint \d of 3 for 00-welcome, task parseStat|You have seen all 3 hints for task parseStat)/,
+    );
   });
 });
 

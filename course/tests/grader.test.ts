@@ -243,11 +243,15 @@ describe("containment: nothing the lab does escapes the grader", () => {
         stdio: ["ignore", "pipe", "inherit"],
       });
       // Wait until the looping test runs (its trace says so), then kill the grader outright.
-      const trace = await waitFor("the fixture's loop to start", () => {
-        const scratch = readdirSync(tmp).find((entry) => entry.startsWith("course-grade-"));
-        const file = scratch && path.join(tmp, scratch, "trace", "trace.jsonl");
-        return file && existsSync(file) && readFileSync(file, "utf8").includes("never gives control back") ? file : undefined;
-      }, { timeoutMs: 60_000 });
+      const trace = await waitFor(
+        "the fixture's loop to start",
+        () => {
+          const scratch = readdirSync(tmp).find((entry) => entry.startsWith("course-grade-"));
+          const file = scratch && path.join(tmp, scratch, "trace", "trace.jsonl");
+          return file && existsSync(file) && readFileSync(file, "utf8").includes("never gives control back") ? file : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
       expect(processesOfRun(testsDir).length).toBeGreaterThan(0);
       grader.kill("SIGKILL");
       await waitFor("every process of the run to be gone", () => processesOfRun(testsDir).length === 0, { timeoutMs: 15_000 });

@@ -36,13 +36,25 @@ describe("npm run handout", () => {
   it("leaves out the model answers and the maintainers' tools, and keeps everything a learner runs", () => {
     const all = files(copy);
     expect(all.filter((f) => f.startsWith("solutions/"))).toEqual([]);
-    for (const gone of [".ci/run", "course/AUTHORING.md", "course/cli/test.ts", "course/cli/bench.ts", "course/cli/handout.ts"]) expect(all).not.toContain(gone);
+    for (const gone of [".ci/run", "course/AUTHORING.md", "course/cli/test.ts", "course/cli/bench.ts", "course/cli/handout.ts"])
+      expect(all).not.toContain(gone);
     expect(all.some((f) => f.startsWith("course/bench/") || f.startsWith("course/tests/"))).toBe(false);
-    for (const kept of ["package-lock.json", "course/kernel/launch.cjs", "course/cli/grade.ts", "course/cli/check-learner-copy.ts", "course/lab-snapshot.json", "labs/00-welcome/stat.ts", "notebooks/00-welcome.ipynb"]) {
+    for (const kept of [
+      "package-lock.json",
+      "course/kernel/launch.cjs",
+      "course/cli/grade.ts",
+      "course/cli/check-learner-copy.ts",
+      "course/lab-snapshot.json",
+      "labs/00-welcome/stat.ts",
+      "notebooks/00-welcome.ipynb",
+    ]) {
       expect(all, `${kept} must be in the learners' copy`).toContain(kept);
     }
     // Every lab test is there: the learner grades with them.
-    const tests = (root: string) => files(path.join(root, "labs")).filter((f) => f.includes("/tests/")).sort();
+    const tests = (root: string) =>
+      files(path.join(root, "labs"))
+        .filter((f) => f.includes("/tests/"))
+        .sort();
     expect(tests(copy)).toEqual(tests(courseRoot));
   });
 

@@ -37,7 +37,8 @@ describe("layer check", () => {
     const root = tree({
       "course/foundation/proc.ts": 'import { x } from "../grader/run-lab";\nexport {};\n',
       "course/foundation/layout.ts": 'import type { Args } from "../cli/lib/args";\nexport { y } from "./proc";\n',
-      "course/grader/run-lab.ts": 'import { tsNodeArgs } from "../testkit/processes";\nimport { layout } from "../foundation/layout";\nimport { score } from "./score";\n',
+      "course/grader/run-lab.ts":
+        'import { tsNodeArgs } from "../testkit/processes";\nimport { layout } from "../foundation/layout";\nimport { score } from "./score";\n',
       "course/grader/score.ts": 'const kit = require("../notebook-kit");\nexport {};\n',
       "course/runner/kernel.ts": 'export const cli = () => import("../cli/grade");\nimport { check } from "../check/layers";\n',
       "course/testkit/processes.ts": 'import { runLab } from "../grader/run-lab";\nimport zeromq from "zeromq";\n',
@@ -45,7 +46,8 @@ describe("layer check", () => {
       "course/testkit/index.ts": "export {};\n",
       "course/cli/grade.ts": 'import { runLab } from "../grader/run-lab";\nimport { kit } from "../testkit/processes";\n',
       "course/cli/lib/args.ts": "export {};\n",
-      "labs/00-x/tests/x.test.ts": 'import { spawnTs } from "../../../course/testkit";\nimport { processEntry } from "../../../course/foundation/proc";\nimport { f } from "@impl/00-x/x";\n',
+      "labs/00-x/tests/x.test.ts":
+        'import { spawnTs } from "../../../course/testkit";\nimport { processEntry } from "../../../course/foundation/proc";\nimport { f } from "@impl/00-x/x";\n',
       "labs/00-x/x.ts": 'import { hasCommand } from "../../course/testkit";\nexport {};\n',
       "solutions/00-x/x.ts": 'import { readFileSync } from "node:fs";\nexport {};\n',
     });

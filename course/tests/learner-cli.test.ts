@@ -78,7 +78,11 @@ describe("npm run grade", () => {
 
 describe("npm run watch", () => {
   it("stops with exit code 1 and says so when the lab folder is moved away", async () => {
-    const watcher = spawn(process.execPath, [tsx, "course/cli/watch.ts", "00"], { cwd: copy, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    const watcher = spawn(process.execPath, [tsx, "course/cli/watch.ts", "00"], {
+      cwd: copy,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const output = readAll(watcher.stdout, "watch's output", 120_000);
     const errors = readAll(watcher.stderr, "watch's errors", 120_000);
     const lab = path.join(copy, "labs", "00-welcome");

@@ -36,9 +36,7 @@ describe("applyPatch", () => {
   it("replaces, inserts and keeps context, exactly where the hunk says", () => {
     const changed = applyPatch(original, parsePatch(patch("@@ -2,2 +2,3 @@\n-two\n+TWO\n+two and a half\n three\n"), "t"), "t");
     expect(changed).toBe(["one", "TWO", "two and a half", "three", "four", ""].join("\n"));
-    expect(applyPatch(original, parsePatch(patch("@@ -1,0 +2 @@\n+after one\n"), "t"), "t")).toBe(
-      ["one", "after one", "two", "three", "four", ""].join("\n"),
-    );
+    expect(applyPatch(original, parsePatch(patch("@@ -1,0 +2 @@\n+after one\n"), "t"), "t")).toBe(["one", "after one", "two", "three", "four", ""].join("\n"));
   });
 
   it("finds the hunk's lines where the file has moved them", () => {

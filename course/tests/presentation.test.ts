@@ -33,7 +33,15 @@ function outcome(chapter: Chapter, task: string | null, name: string, state: Tes
 }
 
 function grade(chapter: Chapter, outcomes: TestOutcome[], extra: Partial<LabRun> = {}, more: Partial<LabGrade> = {}): LabGrade {
-  const run: LabRun = { lab: labId(chapter), impl: "labs", outcomes, stragglers: [], containment: { kind: "subreaper", mechanism: "child subreaper" }, durationMs: 1234, ...extra };
+  const run: LabRun = {
+    lab: labId(chapter),
+    impl: "labs",
+    outcomes,
+    stragglers: [],
+    containment: { kind: "subreaper", mechanism: "child subreaper" },
+    durationMs: 1234,
+    ...extra,
+  };
   return { chapter, run, score: scoreLab(chapter, run), modifiedTests: [], typeProblems: [], ...more };
 }
 
@@ -47,7 +55,10 @@ describe("scoring", () => {
   it("does not score a test skipped for a missing tool: a correct lab without the tool gets full marks", () => {
     const outcomes = chapter.lab.tasks.flatMap((task) => [outcome(chapter, task.id, "works", "pass"), outcome(chapter, task.id, "works again", "pass")]);
     outcomes.push(
-      outcome(chapter, "trialStatus", "flags a real program (needs faketime)", "skip", { message: "not run here: needs faketime", notRun: "not run here: needs faketime" }),
+      outcome(chapter, "trialStatus", "flags a real program (needs faketime)", "skip", {
+        message: "not run here: needs faketime",
+        notRun: "not run here: needs faketime",
+      }),
     );
     const score = scoreLab(chapter, grade(chapter, outcomes).run);
     expect(score.earned).toBe(score.possible);
@@ -133,7 +144,10 @@ describe("outcomes from vitest's events", () => {
   });
 
   it("explains an uncaught error no test can be blamed for, instead of an unexplained row", () => {
-    const { outcomes } = buildOutcomes({ ...base, events: [collected("first"), finished("first", "pass"), { type: "unhandled-error", message: "Error: boom" }] });
+    const { outcomes } = buildOutcomes({
+      ...base,
+      events: [collected("first"), finished("first", "pass"), { type: "unhandled-error", message: "Error: boom" }],
+    });
     const stray = outcomes.find((o) => o.task === null);
     expect(stray?.message).toMatch(/while no test of the lab was running .*: Error: boom/);
     const chapter = findChapter("06");
@@ -176,7 +190,10 @@ describe("failure messages", () => {
   });
 
   it('says "it returned normally" when nothing was thrown, keeping the test\'s own words', () => {
-    const caught = explainFailure({ name: "AssertionError", message: "writing with no collector: expected undefined to be an instance of CollectorNotRunningError" }, courseRoot);
+    const caught = explainFailure(
+      { name: "AssertionError", message: "writing with no collector: expected undefined to be an instance of CollectorNotRunningError" },
+      courseRoot,
+    );
     expect(caught.message).toBe("writing with no collector: expected it to throw CollectorNotRunningError, but it returned normally (nothing was thrown)");
     const promise = explainFailure({ name: "AssertionError", message: 'promise resolved "undefined" instead of rejecting' }, courseRoot);
     expect(promise.message).toBe('expected it to fail (reject), but it returned normally (resolved with "undefined")');
@@ -197,8 +214,12 @@ describe("failure messages", () => {
     ]);
     // A failed expectation that mentions an errno is the test's verdict, not a failed step.
     const assertion = explainFailure(
-      { name: "AssertionError", message: "expected 'write EPIPE' to be 'a CollectorNotRunningError'", stack: `AssertionError: x
-    at ${courseRoot}/labs/09-fifos/tests/fifos.test.ts:80:7` },
+      {
+        name: "AssertionError",
+        message: "expected 'write EPIPE' to be 'a CollectorNotRunningError'",
+        stack: `AssertionError: x
+    at ${courseRoot}/labs/09-fifos/tests/fifos.test.ts:80:7`,
+      },
       courseRoot,
     );
     expect(assertion.message.split("\n")).toEqual([
@@ -214,8 +235,12 @@ describe("the grade as shown", () => {
 
   it("lists every failing test, one line each, in task order, and explains the first one in full", () => {
     const outcomes = [
-      outcome(chapter, "maxLineBytes", "throws LineTooLongError naming the line", "fail", { message: "expected it to throw LineTooLongError, but it returned normally" }),
-      outcome(chapter, "lines", "does not invent an empty last line after a final newline", "fail", { message: "expected [ 'a', '' ] to deeply equal [ 'a' ]" }),
+      outcome(chapter, "maxLineBytes", "throws LineTooLongError naming the line", "fail", {
+        message: "expected it to throw LineTooLongError, but it returned normally",
+      }),
+      outcome(chapter, "lines", "does not invent an empty last line after a final newline", "fail", {
+        message: "expected [ 'a', '' ] to deeply equal [ 'a' ]",
+      }),
       outcome(chapter, "lines", "puts back together a line that arrives in pieces (chunks are not lines)", "fail", { message: LONG_MESSAGE }),
       outcome(chapter, "lines", "splits on \\n", "pass"),
     ];
@@ -226,7 +251,9 @@ describe("the grade as shown", () => {
     expect(listed).toHaveLength(3);
     expect(listed[1]).toMatch(/^ {4}✗ lines > puts back together .*: expected \[ 'hel', 'lo wo', 'rl/);
     expect(listed[2]).toMatch(/maxLineBytes > throws LineT.*: expected it to throw/);
-    expect(lines.join("\n")).toMatch(/First, in full: lines > does not invent an empty last line after a final\s+newline\n {6}expected \[ 'a', '' \] to deeply equal \[ 'a' \]/);
+    expect(lines.join("\n")).toMatch(
+      /First, in full: lines > does not invent an empty last line after a final\s+newline\n {6}expected \[ 'a', '' \] to deeply equal \[ 'a' \]/,
+    );
     expect(lines.join("\n")).toContain("Stuck on lines? npm run hint -- 04 lines");
   });
 
@@ -238,9 +265,14 @@ describe("the grade as shown", () => {
   });
 
   it("shows type errors with file:line above the table, as a warning", () => {
-    const g = grade(chapter, [outcome(chapter, "lines", "a", "pass")], {}, {
-      typeProblems: [{ file: "labs/04-stdin-lines/lines.ts", line: 12, column: 7, message: "TS2322: Type 'string' is not assignable to type 'number'." }],
-    });
+    const g = grade(
+      chapter,
+      [outcome(chapter, "lines", "a", "pass")],
+      {},
+      {
+        typeProblems: [{ file: "labs/04-stdin-lines/lines.ts", line: 12, column: 7, message: "TS2322: Type 'string' is not assignable to type 'number'." }],
+      },
+    );
     const lines = labReport(g, plain, { width: 80 });
     const warning = lines.findIndex((line) => line.includes("1 type error in the lab's files (the tests ran anyway)"));
     const table = lines.findIndex((line) => /^ {4}task\s+tests\s+points/.test(line));
@@ -256,18 +288,32 @@ describe("the grade as shown", () => {
       const states: TestOutcome[][] = [
         tasks.flatMap((task) => [outcome(lab, task.id, "one", "pass"), outcome(lab, task.id, "two", "pass")]),
         tasks.flatMap((task) => [
-          outcome(lab, task.id, longName, "fail", { message: `${LONG_MESSAGE}\n(- expected, + received)\n+   "${"x".repeat(150)}",\nat labs/${labId(lab)}/tests/x.test.ts:1:1` }),
+          outcome(lab, task.id, longName, "fail", {
+            message: `${LONG_MESSAGE}\n(- expected, + received)\n+   "${"x".repeat(150)}",\nat labs/${labId(lab)}/tests/x.test.ts:1:1`,
+          }),
           outcome(lab, task.id, "times out", "timeout", { message: "timed out after 10000 ms waiting for the collector's first record, which never came" }),
           outcome(lab, task.id, `${longName} (needs faketime)`, "skip", { notRun: "not run here: needs faketime" }),
           outcome(lab, task.id, "passes", "pass"),
         ]),
       ];
       for (const outcomes of states) {
-        const g = grade(lab, outcomes, { hung: `"${longName}" (labs/x.test.ts) was stuck for 30 s in a synchronous loop that never ends` }, {
-          typeProblems: [{ file: `labs/${labId(lab)}/x.ts`, line: 1, column: 1, message: `TS2322: ${"Type 'string' is not assignable to type 'number'. ".repeat(3)}` }],
-          modifiedTests: [{ file: "tests/x.test.ts", change: "changed" }],
-        });
-        const panel = formatHint(lab, { task: tasks[0] ?? findTask(lab, "1"), n: 1, total: tasks[0]?.hints.length ?? 1, text: tasks[0]?.hints[0] ?? "" }, 80, "Press h again").split("\n");
+        const g = grade(
+          lab,
+          outcomes,
+          { hung: `"${longName}" (labs/x.test.ts) was stuck for 30 s in a synchronous loop that never ends` },
+          {
+            typeProblems: [
+              { file: `labs/${labId(lab)}/x.ts`, line: 1, column: 1, message: `TS2322: ${"Type 'string' is not assignable to type 'number'. ".repeat(3)}` },
+            ],
+            modifiedTests: [{ file: "tests/x.test.ts", change: "changed" }],
+          },
+        );
+        const panel = formatHint(
+          lab,
+          { task: tasks[0] ?? findTask(lab, "1"), n: 1, total: tasks[0]?.hints.length ?? 1, text: tasks[0]?.hints[0] ?? "" },
+          80,
+          "Press h again",
+        ).split("\n");
         for (const style of [plain, coloured]) {
           const screens = [labReport(g, style, { width: 80 }), watchScreen(g, style, { width: 80, keys: true, panel, gradedAt: new Date() })];
           for (const line of screens.flat()) expect(visibleLength(line), `${labId(lab)}: ${line}`).toBeLessThanOrEqual(80);
@@ -300,11 +346,11 @@ describe("JUnit XML", () => {
   it("is read back by a JUnit parser: one testcase per test, task as classname, failures with message, skips with reason", async () => {
     const chapter = findChapter("06");
     const g = grade(chapter, [
-      outcome(chapter, "Stopwatch", "measures <exactly> & \"precisely\"", "pass"),
+      outcome(chapter, "Stopwatch", 'measures <exactly> & "precisely"', "pass"),
       outcome(chapter, "Deadline", "expires", "fail", { message: "expected 3 to be 4\nat labs/06-clocks/tests/stopwatch.test.ts:9:9" }),
       outcome(chapter, "trialStatus", "real clock (needs faketime)", "skip", { notRun: "not run here: needs faketime" }),
     ]);
-    const loadError = grade(findChapter("00"), [], { compileError: "labs/00-welcome/tests/stat.test.ts did not load:\nstat.ts:3:1: Expected \";\"" });
+    const loadError = grade(findChapter("00"), [], { compileError: 'labs/00-welcome/tests/stat.test.ts did not load:\nstat.ts:3:1: Expected ";"' });
     const parsed = await parseJUnit(buildJUnit([g, loadError]));
     expect(parsed).toMatchObject({ tests: 4, failures: 1, errors: 1 });
     const suites = (parsed as { testsuite?: { name?: string; testcase?: unknown[] }[] }).testsuite ?? [];

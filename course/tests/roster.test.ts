@@ -24,7 +24,13 @@ const report = (labs: object[], extra: object = {}): string => JSON.stringify({ 
 
 beforeAll(() => {
   folder = mkdtempSync(path.join(os.tmpdir(), "course-roster-test-"));
-  writeFileSync(path.join(folder, "alice.json"), report([{ lab: "00-welcome", earned: 10, possible: 10 }, { lab: "04-stdin-lines", earned: 12, possible: 20 }]));
+  writeFileSync(
+    path.join(folder, "alice.json"),
+    report([
+      { lab: "00-welcome", earned: 10, possible: 10 },
+      { lab: "04-stdin-lines", earned: 12, possible: 20 },
+    ]),
+  );
   writeFileSync(path.join(folder, "b.json"), report([{ lab: "00-welcome", earned: 5, possible: 10 }], { learner: "Bob, Jr." }));
   writeFileSync(path.join(folder, "garbage.json"), "this is not json");
   writeFileSync(path.join(folder, "package.json"), JSON.stringify({ name: "not a report" }));

@@ -70,7 +70,10 @@ describe("headless runner", () => {
       "console.log('cell 4 ran');",
     ]);
     const { run, executed } = await runMarked(file);
-    expect(run.failures.map((f) => [f.cell, f.kind])).toEqual([[2, "error"], [3, "error"]]);
+    expect(run.failures.map((f) => [f.cell, f.kind])).toEqual([
+      [2, "error"],
+      [3, "error"],
+    ]);
     expect(run.failures[0]!.message).toMatch(/not assignable to type 'number'/);
     expect(run.failures[1]!.message).toMatch(/RangeError: boom in cell 3/);
     expect(executed.cells[2]!.outputs!.some((o) => o.output_type === "error")).toBe(true);
@@ -199,7 +202,12 @@ describe("nothing a notebook does escapes the runner", () => {
     ]);
     const mark = randomBytes(6).toString("hex");
     // As a terminal would run it: its own process group, which Ctrl-C signals whole.
-    const runner = spawn(process.execPath, [TSX, NOTEBOOKS_CLI, file], { cwd: courseRoot, detached: true, stdio: "ignore", env: { ...process.env, COURSE_RUNNER_TEST: mark } });
+    const runner = spawn(process.execPath, [TSX, NOTEBOOKS_CLI, file], {
+      cwd: courseRoot,
+      detached: true,
+      stdio: "ignore",
+      env: { ...process.env, COURSE_RUNNER_TEST: mark },
+    });
     const exited = new Promise<number | null>((resolve) => runner.once("exit", (code) => resolve(code)));
     try {
       expect(await waitUntil(() => existsSync(ready) && readFileSync(ready, "utf8") !== "", 60_000)).toBe(true);
@@ -222,7 +230,12 @@ describe("nothing a notebook does escapes the runner", () => {
       "await new Promise(() => {});",
     ]);
     const mark = randomBytes(6).toString("hex");
-    const runner = spawn(process.execPath, [TSX, NOTEBOOKS_CLI, file], { cwd: courseRoot, detached: true, stdio: "ignore", env: { ...process.env, COURSE_RUNNER_TEST: mark } });
+    const runner = spawn(process.execPath, [TSX, NOTEBOOKS_CLI, file], {
+      cwd: courseRoot,
+      detached: true,
+      stdio: "ignore",
+      env: { ...process.env, COURSE_RUNNER_TEST: mark },
+    });
     try {
       expect(await waitUntil(() => existsSync(ready) && readFileSync(ready, "utf8") !== "", 60_000)).toBe(true);
       const scratch = readFileSync(ready, "utf8");
@@ -262,7 +275,9 @@ describe("nothing a notebook does escapes the runner", () => {
   }, 90_000);
 
   it("starts the kernel without the tools COURSE_HIDE_TOOLS names, as on a learner's bare machine", async () => {
-    const file = writeNotebook("hidden.ipynb", ['import { hasCommand } from "./course/notebook-kit/index";\nconsole.log(hasCommand("python3"), hasCommand("strace"), hasCommand("sh"));']);
+    const file = writeNotebook("hidden.ipynb", [
+      'import { hasCommand } from "./course/notebook-kit/index";\nconsole.log(hasCommand("python3"), hasCommand("strace"), hasCommand("sh"));',
+    ]);
     process.env.COURSE_HIDE_TOOLS = "python3,strace";
     try {
       const { run, executed } = await runMarked(file);

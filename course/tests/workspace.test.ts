@@ -35,7 +35,13 @@ describe("syncWorkspace", () => {
     expect(syncWorkspace(root, [course])).toEqual([{ notebook: "01-x.ipynb", action: "created" }]);
     expect(read("my-notebooks/01-x.ipynb").cells[0].source).toBe("1 + 1");
     // The learner runs it: outputs land in their copy only.
-    writeFileSync(path.join(root, "my-notebooks/01-x.ipynb"), JSON.stringify({ ...read("my-notebooks/01-x.ipynb"), cells: [{ cell_type: "code", source: "1 + 1", metadata: {}, outputs: [{ output_type: "stream", name: "stdout", text: "2" }], execution_count: 1 }] }));
+    writeFileSync(
+      path.join(root, "my-notebooks/01-x.ipynb"),
+      JSON.stringify({
+        ...read("my-notebooks/01-x.ipynb"),
+        cells: [{ cell_type: "code", source: "1 + 1", metadata: {}, outputs: [{ output_type: "stream", name: "stdout", text: "2" }], execution_count: 1 }],
+      }),
+    );
     expect(syncWorkspace(root, [course])[0]!.action).toBe("unchanged");
     expect(read("my-notebooks/01-x.ipynb").cells[0].outputs).toHaveLength(1); // outputs kept
     expect(readFileSync(path.join(root, course), "utf8")).toBe(before);

@@ -28,10 +28,7 @@ export interface Measured<T> {
  * Run `task` (sync or async) and measure the event-loop delay while it runs.
  * The task's result is passed through; if it throws or rejects, so does this.
  */
-export async function measureEventLoopDelay<T>(
-  task: () => T | Promise<T>,
-  resolutionMs = 10,
-): Promise<Measured<T>> {
+export async function measureEventLoopDelay<T>(task: () => T | Promise<T>, resolutionMs = 10): Promise<Measured<T>> {
   // TODO:
   // - resolutionMs must be a whole number ≥ 1, else throw a RangeError that says "resolution".
   // - Make a new histogram with monitorEventLoopDelay({ resolution }) for

@@ -87,11 +87,7 @@ export async function startPrimePool(size: number, workerFile: string): Promise<
 }
 
 /** Start a pool, count the primes in [from, to), and close the pool, even when counting fails. */
-export async function countPrimesParallel(
-  from: number,
-  to: number,
-  options: { workers: number; workerFile: string },
-): Promise<ParallelCount> {
+export async function countPrimesParallel(from: number, to: number, options: { workers: number; workerFile: string }): Promise<ParallelCount> {
   // TODO: startPrimePool, then countPrimes, then close, whatever happens.
   throw new Error("TODO: countPrimesParallel is not written yet");
 }

@@ -97,9 +97,7 @@ export function readPidFile(pidFile: string): PidRecord | undefined {
 }
 
 export type DaemonStatus =
-  | { state: "running"; pid: number; startTime: number }
-  | { state: "stale"; pid: number | undefined; reason: string }
-  | { state: "stopped" };
+  { state: "running"; pid: number; startTime: number } | { state: "stale"; pid: number | undefined; reason: string } | { state: "stopped" };
 
 /**
  * running: the recorded process exists, is not a zombie, and started when the file says;

@@ -3,7 +3,10 @@ import { DEFAULT_MAX_FRAME } from "./frames";
 
 /** No reply came within the time allowed. */
 export class RequestTimeoutError extends Error {
-  constructor(readonly path: string, readonly timeoutMs: number) {
+  constructor(
+    readonly path: string,
+    readonly timeoutMs: number,
+  ) {
     super(`no reply from ${path} within ${timeoutMs} ms: is the server busy or stuck?`);
     this.name = "RequestTimeoutError";
   }

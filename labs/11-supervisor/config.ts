@@ -72,7 +72,10 @@ export interface ConfigProblem {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly file: string, readonly problems: ConfigProblem[]) {
+  constructor(
+    readonly file: string,
+    readonly problems: ConfigProblem[],
+  ) {
     super(`${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}, nothing was started:\n` + problems.map(describeProblem).join("\n"));
     this.name = "ConfigError";
   }
@@ -98,7 +101,20 @@ export const DEFAULTS = {
 };
 
 const TOP_FIELDS = ["socket", "pidFile", "logDir", "controlUid", "programs"];
-const PROGRAM_FIELDS = ["command", "args", "cwd", "env", "autostart", "autorestart", "startMs", "startRetries", "backoffMs", "backoffMaxMs", "stopSignal", "stopTimeoutMs"];
+const PROGRAM_FIELDS = [
+  "command",
+  "args",
+  "cwd",
+  "env",
+  "autostart",
+  "autorestart",
+  "startMs",
+  "startRetries",
+  "backoffMs",
+  "backoffMaxMs",
+  "stopSignal",
+  "stopTimeoutMs",
+];
 /** sun_path holds 108 bytes including the final NUL. */
 const MAX_SOCKET_PATH_BYTES = 107;
 const PROGRAM_NAME = /^[A-Za-z0-9_.-]+$/;

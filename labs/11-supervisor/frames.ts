@@ -12,7 +12,10 @@ export const HEADER_BYTES = 4;
 
 /** A frame is longer than the receiver (or sender) allows. */
 export class FrameTooLargeError extends Error {
-  constructor(readonly length: number, readonly maxFrame: number) {
+  constructor(
+    readonly length: number,
+    readonly maxFrame: number,
+  ) {
     super(`frame of ${length} bytes exceeds the maximum of ${maxFrame} bytes`);
     this.name = "FrameTooLargeError";
   }

@@ -26,7 +26,7 @@ let loading: Promise<GetPeerCred> | undefined;
 /** libc's getsockopt bound once (a dynamic import: it compiles both as an ES module and as CommonJS). */
 function loadGetPeerCred(): Promise<GetPeerCred> {
   loading ??= import("koffi").then((module) => {
-    const koffi = ((module as unknown as { default?: typeof Koffi }).default ?? module);
+    const koffi = (module as unknown as { default?: typeof Koffi }).default ?? module;
     const libc = koffi.load("libc.so.6");
     // Declares the struct type that the prototype below names (koffi looks it up by name).
     koffi.struct("ucred", { pid: "int32", uid: "uint32", gid: "uint32" });

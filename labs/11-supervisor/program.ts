@@ -33,7 +33,11 @@ export type Clock = () => number;
 
 /** start() or stop() asked for something the program's state does not allow. */
 export class ProgramStateError extends Error {
-  constructor(readonly program: string, readonly state: ProgramState, action: string) {
+  constructor(
+    readonly program: string,
+    readonly state: ProgramState,
+    action: string,
+  ) {
     super(`cannot ${action} ${program}: it is ${state}`);
     this.name = "ProgramStateError";
   }

@@ -45,7 +45,7 @@ let loading: Promise<Libc | undefined> | undefined;
 function loadLibc(): Promise<Libc | undefined> {
   loading ??= import("koffi").then(
     (module) => {
-      const koffi = ((module as unknown as { default?: typeof Koffi }).default ?? module);
+      const koffi = (module as unknown as { default?: typeof Koffi }).default ?? module;
       const libc = koffi.load("libc.so.6");
       return {
         prctl: libc.func("int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)") as Libc["prctl"],
@@ -149,7 +149,9 @@ function childrenOf(pid: number): number[] {
 function markOf(pid: number): string | undefined {
   try {
     const prefix = `${PROGRAM_MARK}=`;
-    const entry = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").find((e) => e.startsWith(prefix));
+    const entry = readFileSync(`/proc/${pid}/environ`, "utf8")
+      .split("\0")
+      .find((e) => e.startsWith(prefix));
     return entry?.slice(prefix.length);
   } catch {
     return undefined;

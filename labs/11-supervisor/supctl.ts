@@ -37,7 +37,8 @@ function parseArgs(argv: string[]): { socket: string; timeoutMs: number; json: b
     // Shutting down waits for every program's stop timeout: allow for it.
     return { socket, json, timeoutMs: timeoutMs ?? (cmd === "shutdown" ? 60_000 : 5000), req: { cmd } };
   }
-  if (lines !== undefined && !(Number.isInteger(lines) && lines >= 1 && lines <= TAIL_MAX_LINES)) return `--lines needs a whole number from 1 to ${TAIL_MAX_LINES}`;
+  if (lines !== undefined && !(Number.isInteger(lines) && lines >= 1 && lines <= TAIL_MAX_LINES))
+    return `--lines needs a whole number from 1 to ${TAIL_MAX_LINES}`;
   if (lines !== undefined && cmd !== "tail") return "--lines goes with tail only";
   if (cmd === "tail") {
     if (name === undefined) return "tail needs a program name";

@@ -183,7 +183,10 @@ async function main(): Promise<number> {
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
   process.on("SIGHUP", () => supervisor.reopenLogs());
-  if (!supervisor.subreaper) process.stderr.write("supd: warning: not a child subreaper (prctl refused or koffi missing): grandchildren that leave their group go to pid 1 and may be left running\n");
+  if (!supervisor.subreaper)
+    process.stderr.write(
+      "supd: warning: not a child subreaper (prctl refused or koffi missing): grandchildren that leave their group go to pid 1 and may be left running\n",
+    );
   await Promise.race([supervisor.ready, supervisor.finished]);
   const ready = `ready, pid ${process.pid}, ${config.programs.length} programs, socket ${config.socket}`;
   if (daemon) {
@@ -191,7 +194,10 @@ async function main(): Promise<number> {
     reportReadiness(
       failed.length === 0
         ? { ok: true, message: ready }
-        : { ok: false, reason: `supd runs (pid ${process.pid}) but not every program started: ${failed.join(", ")}. See their logs in ${config.logDir}; supctl start NAME, or supctl shutdown` },
+        : {
+            ok: false,
+            reason: `supd runs (pid ${process.pid}) but not every program started: ${failed.join(", ")}. See their logs in ${config.logDir}; supctl start NAME, or supctl shutdown`,
+          },
     );
   } else process.stdout.write(`supd: ${ready}\n`);
   await supervisor.finished;

@@ -62,7 +62,10 @@ export function parseStat(line: string): ProcStat {
   if (!/^\d+$/.test(pidText)) {
     throw new Error(`not a /proc/<pid>/stat line (no pid before "("): ${line.slice(0, 120)}`);
   }
-  const rest = line.slice(close + 1).trim().split(/\s+/);
+  const rest = line
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
   const state = rest[AFTER_COMM.state];
   if (state === undefined || !/^[A-Za-z]$/.test(state)) {
     throw new Error(`not a /proc/<pid>/stat line: state is "${state ?? "missing"}" in: ${line.slice(0, 120)}`);

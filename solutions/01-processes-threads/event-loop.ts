@@ -30,10 +30,7 @@ const NS_PER_MS = 1e6;
  * Run `task` (sync or async) and measure the event-loop delay while it runs.
  * The task's result is passed through; if it throws or rejects, so does this.
  */
-export async function measureEventLoopDelay<T>(
-  task: () => T | Promise<T>,
-  resolutionMs = 10,
-): Promise<Measured<T>> {
+export async function measureEventLoopDelay<T>(task: () => T | Promise<T>, resolutionMs = 10): Promise<Measured<T>> {
   if (!Number.isSafeInteger(resolutionMs) || resolutionMs < 1) {
     throw new RangeError(`resolutionMs must be a whole number of milliseconds, at least 1, not ${String(resolutionMs)}`);
   }

@@ -174,11 +174,7 @@ export async function startPrimePool(size: number, workerFile: string): Promise<
 }
 
 /** Start a pool, count the primes in [from, to), and close the pool, even when counting fails. */
-export async function countPrimesParallel(
-  from: number,
-  to: number,
-  options: { workers: number; workerFile: string },
-): Promise<ParallelCount> {
+export async function countPrimesParallel(from: number, to: number, options: { workers: number; workerFile: string }): Promise<ParallelCount> {
   const pool = await startPrimePool(options.workers, options.workerFile);
   try {
     return await pool.countPrimes(from, to);

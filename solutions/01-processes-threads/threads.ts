@@ -89,10 +89,7 @@ export function currentTid(): number {
   try {
     target = readlinkSync("/proc/thread-self");
   } catch (err) {
-    throw new Error(
-      `cannot read /proc/thread-self (${(err as Error).message}): this needs Linux 3.17 or later with /proc mounted`,
-      { cause: err },
-    );
+    throw new Error(`cannot read /proc/thread-self (${(err as Error).message}): this needs Linux 3.17 or later with /proc mounted`, { cause: err });
   }
   const match = /^(\d+)\/task\/(\d+)$/.exec(target);
   if (!match) throw new Error(`unexpected /proc/thread-self target "${target}"; expected "<tgid>/task/<tid>"`);

@@ -113,8 +113,7 @@ function checkSource(source: unknown): void {
   if (typeof source === "string") {
     throw new TypeError("lines() reads a stream or an iterable of chunks, not a string: wrap it, as in lines([text])");
   }
-  const iterable =
-    typeof source === "object" && source !== null && (Symbol.asyncIterator in source || Symbol.iterator in source);
+  const iterable = typeof source === "object" && source !== null && (Symbol.asyncIterator in source || Symbol.iterator in source);
   if (!iterable) {
     throw new TypeError(`lines() needs a stream or an iterable of chunks (such as process.stdin), not ${describe(source)}`);
   }

@@ -160,11 +160,9 @@ function saveState(stateFile: string, state: TrialState): void {
     renameSync(temporary, stateFile);
   } catch (err) {
     rmSync(temporary, { force: true });
-    throw new Error(
-      `cannot save the trial state to ${stateFile}: ${(err as Error).message}. ` +
-        `Check that its folder can be created and written to.`,
-      { cause: err },
-    );
+    throw new Error(`cannot save the trial state to ${stateFile}: ${(err as Error).message}. ` + `Check that its folder can be created and written to.`, {
+      cause: err,
+    });
   }
 }
 

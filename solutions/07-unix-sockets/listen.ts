@@ -23,7 +23,10 @@ export interface ListenUnixOptions {
 
 /** The path does not fit in sockaddr_un (Node 20 would silently truncate it). */
 export class SocketPathTooLongError extends Error {
-  constructor(readonly path: string, readonly bytes: number) {
+  constructor(
+    readonly path: string,
+    readonly bytes: number,
+  ) {
     super(
       `socket path is ${bytes} bytes, the limit is ${MAX_SOCKET_PATH_BYTES} (sockaddr_un.sun_path): ` +
         `use a shorter path, e.g. a short name in a directory near the root`,
@@ -89,11 +92,7 @@ async function clearPath(path: string): Promise<void> {
  * from the start. Resolves with the listening server; `server.close()`
  * removes the socket file.
  */
-export async function listenUnix(
-  path: string,
-  onConnection: (socket: net.Socket) => void,
-  { mode = 0o600 }: ListenUnixOptions = {},
-): Promise<net.Server> {
+export async function listenUnix(path: string, onConnection: (socket: net.Socket) => void, { mode = 0o600 }: ListenUnixOptions = {}): Promise<net.Server> {
   const bytes = Buffer.byteLength(path);
   if (bytes > MAX_SOCKET_PATH_BYTES) throw new SocketPathTooLongError(path, bytes);
   if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) {

@@ -27,9 +27,7 @@ export class RestartBackoff {
   constructor(private readonly options: BackoffOptions) {
     const { baseMs, maxMs, stableMs } = options;
     if (!(baseMs > 0) || !(maxMs >= baseMs) || !(stableMs > 0)) {
-      throw new RangeError(
-        `RestartBackoff needs 0 < baseMs <= maxMs and stableMs > 0, got baseMs=${baseMs} maxMs=${maxMs} stableMs=${stableMs}`,
-      );
+      throw new RangeError(`RestartBackoff needs 0 < baseMs <= maxMs and stableMs > 0, got baseMs=${baseMs} maxMs=${maxMs} stableMs=${stableMs}`);
     }
     this.now = options.now ?? (() => performance.now());
   }

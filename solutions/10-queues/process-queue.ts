@@ -42,7 +42,8 @@ export class FrameDecoder {
     let offset = 0;
     while (this.pending.length - offset >= 4) {
       const length = this.pending.readUInt32BE(offset);
-      if (length > MAX_FRAME_BYTES) throw new RangeError(`a frame announces ${length} bytes, over the ${MAX_FRAME_BYTES}-byte limit: the stream is corrupt or not a queue`);
+      if (length > MAX_FRAME_BYTES)
+        throw new RangeError(`a frame announces ${length} bytes, over the ${MAX_FRAME_BYTES}-byte limit: the stream is corrupt or not a queue`);
       if (this.pending.length - offset - 4 < length) break;
       messages.push(deserialize(this.pending.subarray(offset + 4, offset + 4 + length)));
       offset += 4 + length;
@@ -114,7 +115,8 @@ export class ProcessQueueReader {
       this.wake();
     });
     stream.on("end", () => {
-      if (this.decoder.leftover > 0) this.failure = new Error(`the stream ended inside a frame (${this.decoder.leftover} bytes of it): the writer exited before close() finished`);
+      if (this.decoder.leftover > 0)
+        this.failure = new Error(`the stream ended inside a frame (${this.decoder.leftover} bytes of it): the writer exited before close() finished`);
       this.ended = true;
       this.wake();
     });

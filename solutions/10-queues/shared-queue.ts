@@ -92,7 +92,9 @@ export class SharedQueue {
   ) {
     const needed = (HEADER_WORDS + capacity) * 4 + capacity * slotBytes;
     if (buffer.byteLength !== needed) {
-      throw new RangeError(`the buffer has ${buffer.byteLength} bytes but a queue of ${capacity} x ${slotBytes} needs ${needed}: pass the same sizes as create()`);
+      throw new RangeError(
+        `the buffer has ${buffer.byteLength} bytes but a queue of ${capacity} x ${slotBytes} needs ${needed}: pass the same sizes as create()`,
+      );
     }
     this.capacity = capacity;
     this.slotBytes = slotBytes;

@@ -9,7 +9,10 @@ export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 export type ClientErrorKind = "not-running" | "permission-denied" | "timed-out" | "protocol";
 
 export class ClientError extends Error {
-  constructor(readonly kind: ClientErrorKind, message: string) {
+  constructor(
+    readonly kind: ClientErrorKind,
+    message: string,
+  ) {
     super(message);
     this.name = "ClientError";
   }
@@ -53,7 +56,8 @@ export function request(socketPath: string, req: Request, { timeoutMs = 5000 } =
     socket.once("error", (err: NodeJS.ErrnoException) => {
       if (err.code === "ENOENT") finish(new ClientError("not-running", `supd is not running: there is no socket at ${socketPath}`));
       else if (err.code === "ECONNREFUSED") finish(new ClientError("not-running", `supd is not running: nobody listens on ${socketPath} (a stale socket)`));
-      else if (err.code === "EACCES" || err.code === "EPERM") finish(new ClientError("permission-denied", `permission denied: you may not connect to ${socketPath} (it belongs to another user)`));
+      else if (err.code === "EACCES" || err.code === "EPERM")
+        finish(new ClientError("permission-denied", `permission denied: you may not connect to ${socketPath} (it belongs to another user)`));
       else if (err.code === "ECONNRESET" || err.code === "EPIPE") finish(new ClientError("protocol", "supd closed the connection without an answer"));
       else finish(new ClientError("protocol", `cannot talk to supd at ${socketPath}: ${err.code ?? err.message}`));
     });

@@ -70,7 +70,10 @@ export interface ConfigProblem {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly file: string, readonly problems: ConfigProblem[]) {
+  constructor(
+    readonly file: string,
+    readonly problems: ConfigProblem[],
+  ) {
     super(`${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}, nothing was started:\n` + problems.map(describeProblem).join("\n"));
     this.name = "ConfigError";
   }
@@ -96,7 +99,20 @@ export const DEFAULTS = {
 };
 
 const TOP_FIELDS = ["socket", "pidFile", "logDir", "controlUid", "programs"];
-const PROGRAM_FIELDS = ["command", "args", "cwd", "env", "autostart", "autorestart", "startMs", "startRetries", "backoffMs", "backoffMaxMs", "stopSignal", "stopTimeoutMs"];
+const PROGRAM_FIELDS = [
+  "command",
+  "args",
+  "cwd",
+  "env",
+  "autostart",
+  "autorestart",
+  "startMs",
+  "startRetries",
+  "backoffMs",
+  "backoffMaxMs",
+  "stopSignal",
+  "stopTimeoutMs",
+];
 /** sun_path holds 108 bytes including the final NUL. */
 const MAX_SOCKET_PATH_BYTES = 107;
 const PROGRAM_NAME = /^[A-Za-z0-9_.-]+$/;
@@ -132,13 +148,19 @@ export function parseConfig(text: string, file: string): SupdConfig {
 
   for (const key of Object.keys(raw)) if (!TOP_FIELDS.includes(key)) problem(undefined, key, `unknown field (known: ${TOP_FIELDS.join(", ")})`);
 
-  const socket = path.resolve(base, stringField(raw, "socket", DEFAULTS.socket, (m) => problem(undefined, "socket", m)));
+  const socket = path.resolve(
+    base,
+    stringField(raw, "socket", DEFAULTS.socket, (m) => problem(undefined, "socket", m)),
+  );
   if (Buffer.byteLength(socket) > MAX_SOCKET_PATH_BYTES) {
     problem(undefined, "socket", `${socket} is ${Buffer.byteLength(socket)} bytes, a Unix socket path may have at most ${MAX_SOCKET_PATH_BYTES}`);
   }
   const pidFileValue = raw.pidFile === undefined ? undefined : stringField(raw, "pidFile", "", (m) => problem(undefined, "pidFile", m));
   const pidFile = pidFileValue === undefined || pidFileValue === "" ? undefined : path.resolve(base, pidFileValue);
-  const logDir = path.resolve(base, stringField(raw, "logDir", DEFAULTS.logDir, (m) => problem(undefined, "logDir", m)));
+  const logDir = path.resolve(
+    base,
+    stringField(raw, "logDir", DEFAULTS.logDir, (m) => problem(undefined, "logDir", m)),
+  );
   let controlUid: number | undefined;
   if (raw.controlUid !== undefined) {
     if (typeof raw.controlUid === "number" && Number.isInteger(raw.controlUid) && raw.controlUid >= 0) controlUid = raw.controlUid;
@@ -173,7 +195,10 @@ function checkProgram(name: string, value: unknown, base: string, problem: (fiel
   }
   for (const key of Object.keys(value)) if (!PROGRAM_FIELDS.includes(key)) report(key, `unknown field (known: ${PROGRAM_FIELDS.join(", ")})`);
 
-  const cwd = path.resolve(base, stringField(value, "cwd", ".", (m) => report("cwd", m)));
+  const cwd = path.resolve(
+    base,
+    stringField(value, "cwd", ".", (m) => report("cwd", m)),
+  );
   if (!isDirectory(cwd)) report("cwd", `${cwd} is not an existing directory`);
 
   const env: Record<string, string> = {};

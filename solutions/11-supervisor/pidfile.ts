@@ -13,7 +13,10 @@ export interface PidRecord {
 
 /** Another live process holds the pid file. */
 export class AlreadyRunningError extends Error {
-  constructor(readonly pidFile: string, readonly pid: number) {
+  constructor(
+    readonly pidFile: string,
+    readonly pid: number,
+  ) {
     super(`supd is already running as pid ${pid} (pid file ${pidFile}): stop it first, e.g. supctl shutdown`);
     this.name = "AlreadyRunningError";
   }

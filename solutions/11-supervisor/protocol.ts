@@ -44,9 +44,7 @@ export const TAIL_MAX_LINES = 10_000;
 
 export type ErrorCode = "bad-request" | "too-large" | "permission-denied" | "unknown-program" | "failed";
 
-export type Response =
-  | { ok: true; programs?: ProgramStatus[]; lines?: string[]; message?: string }
-  | { ok: false; code: ErrorCode; error: string };
+export type Response = { ok: true; programs?: ProgramStatus[]; lines?: string[]; message?: string } | { ok: false; code: ErrorCode; error: string };
 
 /** A request frame that is not a Request. */
 export class BadRequestError extends Error {

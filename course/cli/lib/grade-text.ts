@@ -104,7 +104,10 @@ export function labNotes(grade: LabGrade, style: Style, options: NotesOptions): 
       if (first.message) lines.push(...block(first.message, "    ", width));
       if (first.file) lines.push(...fold(`    test file: ${first.file}`, width));
     }
-    const task = taskOf(chapter, failing.find((outcome) => outcome.task !== null));
+    const task = taskOf(
+      chapter,
+      failing.find((outcome) => outcome.task !== null),
+    );
     if (task) {
       const how = options.hintHow?.(chapter, task) ?? hintCommand(chapter, task);
       const plain = `Stuck on ${task.id}? ${how}`;

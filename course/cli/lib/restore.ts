@@ -101,7 +101,9 @@ export function unsafeTargets(chapter: Chapter, plan: RestorePlan): string[] {
       } catch {
         // A dangling link.
       }
-      problems.push(`${shown} is a symbolic link (to ${to}); reset does not follow links, so it would not change what the link points at. Delete the link (\`rm ${shown}\`), then reset again.`);
+      problems.push(
+        `${shown} is a symbolic link (to ${to}); reset does not follow links, so it would not change what the link points at. Delete the link (\`rm ${shown}\`), then reset again.`,
+      );
       continue;
     }
     // A folder on the way may be a link out of the lab.
@@ -109,7 +111,9 @@ export function unsafeTargets(chapter: Chapter, plan: RestorePlan): string[] {
     while (!existsSync(folder)) folder = path.dirname(folder);
     const realFolder = realpathSync(folder);
     if (!inside(realFolder, realLab)) {
-      problems.push(`${shown} is reached through a symbolic link that leads out of the lab (to ${realFolder}); reset does not follow it. Replace the linked folder with a real one, then reset again.`);
+      problems.push(
+        `${shown} is reached through a symbolic link that leads out of the lab (to ${realFolder}); reset does not follow it. Replace the linked folder with a real one, then reset again.`,
+      );
     }
   }
   return problems;

@@ -56,17 +56,17 @@ describe("parseStat", () => {
     const fields = good.trim().split(" ");
     const withField = (index: number, value: string): string => fields.map((f, i) => (i === index ? value : f)).join(" ");
     const broken: Array<[string, string]> = [
-      ["ppid with letters after the digits (\"1004x\")", withField(3, "1004x")],
-      ["a fractional session (\"1006.5\")", withField(5, "1006.5")],
-      ["a starttime of \"1e3\"", withField(21, "1e3")],
-      ["a pid that is not a number (\"42abc\")", withField(0, "42abc")],
-      ["no pid before \"(\"", good.replace("4242 ", "")],
+      ['ppid with letters after the digits ("1004x")', withField(3, "1004x")],
+      ['a fractional session ("1006.5")', withField(5, "1006.5")],
+      ['a starttime of "1e3"', withField(21, "1e3")],
+      ['a pid that is not a number ("42abc")', withField(0, "42abc")],
+      ['no pid before "("', good.replace("4242 ", "")],
       ["a line cut short after tpgid (no num_threads, no starttime)", fields.slice(0, 8).join(" ")],
       ["a state of two letters", withField(2, "SS")],
     ];
     for (const [what, line] of broken) {
       const error = expectThrows(() => parseStat(line), Error, `parseStat() of a line with ${what}`);
-      expect((error).message, `the error for a line with ${what} should say it is not a /proc/<pid>/stat line`).toMatch(/stat/);
+      expect(error.message, `the error for a line with ${what} should say it is not a /proc/<pid>/stat line`).toMatch(/stat/);
     }
   });
 });
@@ -109,7 +109,7 @@ describe("readStat", () => {
     await waitForExit(child);
     const gone = child.pid!; // exited and reaped: this pid is free now
     const error = expectThrows(() => readStat(gone), NoSuchProcessError, "readStat(gone)");
-    expect((error).pid).toBe(gone);
+    expect(error.pid).toBe(gone);
     expect((error as Error).message).toContain(String(gone));
   });
 

@@ -92,7 +92,8 @@ describe("primePool", () => {
       await withTimeout("close() to resolve", pool.close());
     }
     await backToBaseline(baseline, "after close()");
-    for (const tid of pool.tids) expect(existsSync(`/proc/self/task/${tid}`), `worker thread ${tid} still exists after close(): terminate every worker`).toBe(false);
+    for (const tid of pool.tids)
+      expect(existsSync(`/proc/self/task/${tid}`), `worker thread ${tid} still exists after close(): terminate every worker`).toBe(false);
   });
 
   it("counts right when the range does not divide evenly, and can count again", async () => {
@@ -116,11 +117,7 @@ describe("primePool", () => {
 
   it("countPrimesParallel closes its pool: the thread count returns to baseline", async () => {
     const baseline = threadCount();
-    const result = await withTimeout(
-      "countPrimesParallel to resolve",
-      countPrimesParallel(1_000, 11_003, { workers: 3, workerFile: primeWorker }),
-      20_000,
-    );
+    const result = await withTimeout("countPrimesParallel to resolve", countPrimesParallel(1_000, 11_003, { workers: 3, workerFile: primeWorker }), 20_000);
     checkResult(result, 1_000, 11_003, 3);
     await backToBaseline(baseline, "after countPrimesParallel");
   });
@@ -143,10 +140,7 @@ describe("primePool", () => {
       const cpuMs = (cpu.user + cpu.system) / 1000;
       expect(wallMs).toBeGreaterThan(1_000);
       // Idle waiting costs a few ms; polling costs most of a core.
-      expect(
-        cpuMs,
-        `the process used ${cpuMs.toFixed(0)} ms of CPU while waiting ${wallMs.toFixed(0)} ms for sleeping workers`,
-      ).toBeLessThan(wallMs * 0.15);
+      expect(cpuMs, `the process used ${cpuMs.toFixed(0)} ms of CPU while waiting ${wallMs.toFixed(0)} ms for sleeping workers`).toBeLessThan(wallMs * 0.15);
       expect(ticks, "a timer never ran while the pool waited: the event loop was blocked").toBeGreaterThan(0);
       // Each time the main thread goes to sleep (in epoll_wait) the kernel
       // counts a voluntary context switch. The ticker wakes it every 20 ms; a
@@ -178,9 +172,7 @@ describe("primePool", () => {
   it("reports a missing worker script, and leaves no thread behind", async () => {
     const baseline = threadCount();
     const missing = path.join(fixtures, "does-not-exist.ts");
-    await expect(withTimeout("startPrimePool to settle", startPrimePool(2, missing), 20_000)).rejects.toThrow(
-      /does-not-exist/,
-    );
+    await expect(withTimeout("startPrimePool to settle", startPrimePool(2, missing), 20_000)).rejects.toThrow(/does-not-exist/);
     await backToBaseline(baseline, "after a failed start");
   });
 

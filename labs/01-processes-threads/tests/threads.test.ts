@@ -107,9 +107,7 @@ describe("listThreads", () => {
   it("keeps working while threads come and go (a thread may exit between readdir and read)", async () => {
     // A child that starts and ends threads all the time. Python's threads are
     // cheap, a few thousand a second; without python3, Node workers churn slower.
-    const child = hasPython3
-      ? spawnTracked("python3", ["-c", pythonChurn])
-      : spawnTracked(process.execPath, ["-e", nodeChurn]);
+    const child = hasPython3 ? spawnTracked("python3", ["-c", pythonChurn]) : spawnTracked(process.execPath, ["-e", nodeChurn]);
     await readLine(child.stdout!, "the churning child to start", { pattern: /ready/ });
     const pid = child.pid!;
     for (let i = 0; i < 1000; i++) {
@@ -125,7 +123,7 @@ describe("listThreads", () => {
     await waitForExit(child);
     const gone = child.pid!; // exited and reaped: no /proc entry any more
     const error = expectThrows(() => listThreads(gone), NoSuchProcessError, "listThreads(gone)");
-    expect((error).pid).toBe(gone);
+    expect(error.pid).toBe(gone);
     expect((error as Error).message).toContain(String(gone));
   });
 
@@ -158,9 +156,7 @@ describe("currentTid", () => {
       expect(message.reported).not.toBe(process.pid);
       // While the worker lives, its thread is one of ours.
       expect(existsSync(`/proc/${process.pid}/task/${kernelTid}`), `TID ${kernelTid} is not a thread of this process (/proc/${process.pid}/task)`).toBe(true);
-      expect(readFileSync(`/proc/${process.pid}/task/${kernelTid}/status`, "utf8")).toMatch(
-        new RegExp(`^Tgid:\\s+${process.pid}$`, "m"),
-      );
+      expect(readFileSync(`/proc/${process.pid}/task/${kernelTid}/status`, "utf8")).toMatch(new RegExp(`^Tgid:\\s+${process.pid}$`, "m"));
     } finally {
       await worker.terminate();
     }

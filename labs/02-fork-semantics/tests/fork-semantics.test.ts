@@ -9,7 +9,22 @@ import { afterEach, describe, expect, it } from "vitest";
 import { launch } from "@impl/02-fork-semantics/launch";
 import { NoSuchProcessError, readInherited } from "@impl/02-fork-semantics/inherited";
 import { appendTogether, ChildFailedError } from "@impl/02-fork-semantics/shared-fd";
-import { expectRejects, expectThrows, impl, processEntry, readAll, rejectionOf, spawnTracked, spawnTs, tempDir, trackPid, tsNodeArgs, waitFor, waitForExit, withTimeout } from "../../../course/testkit";
+import {
+  expectRejects,
+  expectThrows,
+  impl,
+  processEntry,
+  readAll,
+  rejectionOf,
+  spawnTracked,
+  spawnTs,
+  tempDir,
+  trackPid,
+  tsNodeArgs,
+  waitFor,
+  waitForExit,
+  withTimeout,
+} from "../../../course/testkit";
 
 const CHILD_WRITER = impl("02-fork-semantics/child-writer.ts");
 const O_CLOEXEC = 0o2000000;
@@ -143,9 +158,13 @@ describe("launch", () => {
 
   it("refuses a missing cwd with an error naming it, before starting anything", () => {
     const missing = path.join(tempDir("fork02-"), "no-such-dir");
-    const err = expectThrows(() => launch({ command: "sleep", args: ["1000"], cwd: missing, env: {}, fds: {} }), Error, "launch() with a cwd that does not exist");
-    expect((err).message).toContain(missing);
-    expect((err).message).not.toContain("TODO");
+    const err = expectThrows(
+      () => launch({ command: "sleep", args: ["1000"], cwd: missing, env: {}, fds: {} }),
+      Error,
+      "launch() with a cwd that does not exist",
+    );
+    expect(err.message).toContain(missing);
+    expect(err.message).not.toContain("TODO");
   });
 });
 
@@ -199,7 +218,7 @@ describe("readInherited", () => {
     const child = spawnTracked("true", []);
     await waitForExit(child);
     const err = expectThrows(() => readInherited(child.pid as number), NoSuchProcessError, "readInherited(child.pid as number)");
-    expect((err).pid).toBe(child.pid);
+    expect(err.pid).toBe(child.pid);
     expect((err as Error).message).toContain(String(child.pid));
   });
 });
@@ -248,7 +267,13 @@ describe("appendTogether", () => {
     const gateOpened = open(gate, "w"); // completes once the child is reading the gate
     const first = await withTimeout(
       "the child to open the gate, or appendTogether() to settle",
-      Promise.race([gateOpened.then(() => "child is running"), done.then(() => "settled", () => "settled")]),
+      Promise.race([
+        gateOpened.then(() => "child is running"),
+        done.then(
+          () => "settled",
+          () => "settled",
+        ),
+      ]),
     );
     if (first === "settled") {
       // Release our own pending open (a reader of our own) before reporting.
@@ -292,9 +317,13 @@ describe("appendTogether", () => {
   it("rejects with ChildFailedError carrying the exit code and stderr when the child fails", async () => {
     const log = path.join(tempDir("fork02-"), "shared.log");
     const child = { command: "sh", args: ["-c", "echo 'disk on fire' >&2; exit 7"] };
-    const err = await expectRejects(() => appendTogether(log, { before: ["x"], child, after: ["y"] }), ChildFailedError, "appendTogether(log, { before: ['x'], child, after: ['y'] })");
-    expect((err).code).toBe(7);
-    expect((err).stderr).toContain("disk on fire");
+    const err = await expectRejects(
+      () => appendTogether(log, { before: ["x"], child, after: ["y"] }),
+      ChildFailedError,
+      "appendTogether(log, { before: ['x'], child, after: ['y'] })",
+    );
+    expect(err.code).toBe(7);
+    expect(err.stderr).toContain("disk on fire");
     expect(readFileSync(log, "utf8"), "nothing is written after a failed child").toBe("x\n");
   });
 });

@@ -43,7 +43,10 @@ function pipelineFiles(input = ""): {
  */
 async function finished(what: string, run: Promise<StageStatus[]>): Promise<StageStatus[]> {
   let ended = false;
-  run.then(() => (ended = true), () => (ended = true));
+  run.then(
+    () => (ended = true),
+    () => (ended = true),
+  );
   await waitFor(`${what} to end (a stage blocked forever?)`, () => {
     if (ended) return true;
     const stuck = stageStuckOnParentsPipe();
@@ -191,7 +194,13 @@ describe("connect", () => {
     const files = pipelineFiles();
     const statuses = await finished(
       "two stages writing to stderr",
-      runPipeline([["sh", "-c", "echo data; echo first-complains >&2"], ["sh", "-c", "cat; echo second-complains >&2"]], files),
+      runPipeline(
+        [
+          ["sh", "-c", "echo data; echo first-complains >&2"],
+          ["sh", "-c", "cat; echo second-complains >&2"],
+        ],
+        files,
+      ),
     );
     files.close();
     expect(outcomes(statuses)).toEqual(["code 0", "code 0"]);
@@ -209,7 +218,11 @@ describe("connect", () => {
 describe("statuses", () => {
   it("reports every stage's exit code, in order", async () => {
     const files = pipelineFiles("x\n");
-    const stages = [["sh", "-c", "cat; exit 3"], ["sh", "-c", "cat; exit 5"], ["sh", "-c", "cat > /dev/null"]];
+    const stages = [
+      ["sh", "-c", "cat; exit 3"],
+      ["sh", "-c", "cat; exit 5"],
+      ["sh", "-c", "cat > /dev/null"],
+    ];
     const statuses = await finished("three stages", runPipeline(stages, files));
     files.close();
     expect(outcomes(statuses)).toEqual(["code 3", "code 5", "code 0"]);

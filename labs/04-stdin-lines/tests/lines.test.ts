@@ -170,9 +170,7 @@ describe("lines", () => {
       const cuts = Array.from({ length: Math.floor(next() * 12) }, () => Math.floor(next() * (data.length + 1)));
       const chunks = cutAt(data, cuts); // repeated cuts give empty chunks, which must be harmless
       const source = next() < 0.5 ? chunks : slowly(chunks);
-      expect(await collect(source), `seed ${seed}, input ${data.toString("hex")}, cuts at ${cuts.join(",")}`).toEqual(
-        expectedLines(data),
-      );
+      expect(await collect(source), `seed ${seed}, input ${data.toString("hex")}, cuts at ${cuts.join(",")}`).toEqual(expectedLines(data));
     }
   });
 

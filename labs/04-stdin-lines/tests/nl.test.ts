@@ -9,17 +9,7 @@ import { Writable } from "node:stream";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { numberLines, runNl } from "@impl/04-stdin-lines/nl";
-import {
-  impl,
-  spawnTracked,
-  spawnTs,
-  tempDir,
-  tsNodeArgs,
-  waitFor,
-  waitForExit,
-  withTimeout,
-  type ExitStatus,
-} from "../../../course/testkit";
+import { impl, spawnTracked, spawnTs, tempDir, tsNodeArgs, waitFor, waitForExit, withTimeout, type ExitStatus } from "../../../course/testkit";
 
 const bytes = (text: string): Buffer => Buffer.from(text, "utf8");
 /** Compare nl's output with the expected text by its first differing line: a short message that names it. */
@@ -91,7 +81,10 @@ function shWithNl(script: string, args: readonly string[], extraNodeArgs: readon
 /** Input that crosses chunk boundaries: 200 KB, multi-byte characters, "\r\n", no final newline. */
 function bigInput(): { data: Buffer; lines: string[] } {
   const lines = Array.from({ length: 4000 }, (_, i) => `${i}: naïve café, 3 €, 😀 ${"日本".repeat(i % 9)} ${"-".repeat(i % 31)}`);
-  const text = lines.map((line, i) => (i % 5 === 0 ? `${line}\r\n` : `${line}\n`)).join("").slice(0, -1);
+  const text = lines
+    .map((line, i) => (i % 5 === 0 ? `${line}\r\n` : `${line}\n`))
+    .join("")
+    .slice(0, -1);
   return { data: bytes(text), lines };
 }
 
@@ -276,7 +269,7 @@ describe("nlStdin", () => {
       const { stdinWas, nlStderr } = splitStderr(stderr());
       expect(stdinWas, "what sh gave nl as stdin").toBe(fifo);
       expect({ status, nlStderr }).toEqual({ status: { code: 0, signal: null }, nlStderr: "" });
-      expectSameOutput(stdout(), numbered(["first line", "second é€ end", "third"]), "nl reading a FIFO written in pieces (\"€\" cut after its first byte)");
+      expectSameOutput(stdout(), numbered(["first line", "second é€ end", "third"]), 'nl reading a FIFO written in pieces ("€" cut after its first byte)');
     } finally {
       unlinkSync(fifo);
     }
@@ -295,7 +288,7 @@ describe("nlStdin", () => {
     child.stdin!.end(bytes("four"));
     const status = await waitForExit(child, "nl to finish after stdin closed", 20_000);
     expect({ status, nlStderr: stderr() }).toEqual({ status: { code: 0, signal: null }, nlStderr: "" });
-    expectSameOutput(stdout(), numbered(["one", "two 😀", "", "four"]), "nl reading a socketpair written in pieces (\"😀\" cut in the middle)");
+    expectSameOutput(stdout(), numbered(["one", "two 😀", "", "four"]), 'nl reading a socketpair written in pieces ("😀" cut in the middle)');
   });
 });
 

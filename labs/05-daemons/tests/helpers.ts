@@ -185,11 +185,7 @@ export function startDaemonStage(
 
 /** Wait for READY=1 on the channel; fail at once, with the log, if the daemon dies or hangs up first. */
 export async function waitReady(ws: Workspace, child: ChildProcess, channel: ReturnType<typeof watch>): Promise<void> {
-  await waitFor(
-    "READY=1 on fd 3",
-    () => channel.text().includes("READY=1\n") || channel.ended() || child.exitCode !== null,
-    SLOW,
-  );
+  await waitFor("READY=1 on fd 3", () => channel.text().includes("READY=1\n") || channel.ended() || child.exitCode !== null, SLOW);
   if (!channel.text().includes("READY=1\n")) {
     throw new Error(`the daemon never reported READY=1 on fd ${NOTIFY_FD}; its log says:\n${ws.log()}`);
   }
@@ -212,16 +208,10 @@ export async function expectDetachedDaemon(pid: number, ws: Workspace): Promise<
   const caller = entryOf(process.pid);
   const stat = entryOf(pid);
   expect(stat.session, "the daemon leads its own session: a single fork? it could still acquire a terminal").not.toBe(pid);
-  expect(stat.session, "the daemon is still in the caller's session: spawn the middle with detached: true").not.toBe(
-    caller.session,
-  );
+  expect(stat.session, "the daemon is still in the caller's session: spawn the middle with detached: true").not.toBe(caller.session);
   expect(stat.ttyNr, "the daemon has a controlling terminal").toBe(0);
   // The middle process (the leader of the daemon's session) must exit, and the daemon be re-parented.
-  await waitFor(
-    "the middle process to exit, so that the daemon is re-parented",
-    () => !isAlive(stat.session) && entryOf(pid).ppid !== stat.session,
-    SLOW,
-  );
+  await waitFor("the middle process to exit, so that the daemon is re-parented", () => !isAlive(stat.session) && entryOf(pid).ppid !== stat.session, SLOW);
   expect(entryOf(pid).ppid, "the daemon's parent is still the caller").not.toBe(process.pid);
 
   // ready() writes READY=1 and then closes fd 3: the caller may look a moment before the close.

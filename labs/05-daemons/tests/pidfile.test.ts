@@ -22,7 +22,11 @@ describe("pidFile", () => {
   it("is exclusive: an existing pid file is never replaced", () => {
     const ws = workspace();
     writeFileSync(ws.pidFile, "1234\n5678\n");
-    const error = expectThrows(() => writePidFile(ws.pidFile, { pid: 4242, startTime: 1 }), PidFileExistsError, "writePidFile() where a pid file already exists");
+    const error = expectThrows(
+      () => writePidFile(ws.pidFile, { pid: 4242, startTime: 1 }),
+      PidFileExistsError,
+      "writePidFile() where a pid file already exists",
+    );
     expect((error as Error).message).toContain(ws.pidFile);
     expect(readFileSync(ws.pidFile, "utf8")).toBe("1234\n5678\n");
     expect(readdirSync(ws.dir), "no temporary file may be left behind").toEqual(["d.pid"]);
@@ -52,26 +56,30 @@ describe("pidFile", () => {
     ).toEqual([]);
   });
 
-  it.skipIf(!hasCommand("strace"))("is atomic, as traced: no open() for writing of the pid file's name, then link() or rename() (needs strace)", async () => {
-    const ws = workspace();
-    const module = impl("05-daemons/pidfile.ts");
-    const trace = path.join(ws.dir, "trace.txt");
-    const node = [process.execPath, ...tsNodeArgs, WRITE_PIDFILE, module, ws.pidFile, "4242", "77"];
-    const child = spawnTracked("strace", ["-f", "-qq", "-e", "trace=%file", "-o", trace, ...node]);
-    const errors = watch(child.stderr!);
-    const status = await waitForExit(child, "writePidFile in a child process", 30_000);
-    expect(status.code, `the child failed:\n${errors.text()}`).toBe(0);
-    expect(readFileSync(ws.pidFile, "utf8")).toBe("4242\n77\n");
-    const calls = readFileSync(trace, "utf8")
-      .split("\n")
-      .filter((line) => line.includes(`"${ws.pidFile}"`));
-    const openedForWriting = calls.filter((line) => /open(at)?\(/.test(line) && /O_WRONLY|O_RDWR|O_CREAT/.test(line));
-    expect(openedForWriting, "the pid file was opened and written in place: a reader can see it empty").toEqual([]);
-    expect(
-      calls.some((line) => /^\d+\s+(link|linkat|rename|renameat|renameat2)\(/.test(line)),
-      "the pid file never got its name by link() or rename(): write it under another name, then link or rename it into place",
-    ).toBe(true);
-  }, DAEMON_TEST_MS);
+  it.skipIf(!hasCommand("strace"))(
+    "is atomic, as traced: no open() for writing of the pid file's name, then link() or rename() (needs strace)",
+    async () => {
+      const ws = workspace();
+      const module = impl("05-daemons/pidfile.ts");
+      const trace = path.join(ws.dir, "trace.txt");
+      const node = [process.execPath, ...tsNodeArgs, WRITE_PIDFILE, module, ws.pidFile, "4242", "77"];
+      const child = spawnTracked("strace", ["-f", "-qq", "-e", "trace=%file", "-o", trace, ...node]);
+      const errors = watch(child.stderr!);
+      const status = await waitForExit(child, "writePidFile in a child process", 30_000);
+      expect(status.code, `the child failed:\n${errors.text()}`).toBe(0);
+      expect(readFileSync(ws.pidFile, "utf8")).toBe("4242\n77\n");
+      const calls = readFileSync(trace, "utf8")
+        .split("\n")
+        .filter((line) => line.includes(`"${ws.pidFile}"`));
+      const openedForWriting = calls.filter((line) => /open(at)?\(/.test(line) && /O_WRONLY|O_RDWR|O_CREAT/.test(line));
+      expect(openedForWriting, "the pid file was opened and written in place: a reader can see it empty").toEqual([]);
+      expect(
+        calls.some((line) => /^\d+\s+(link|linkat|rename|renameat|renameat2)\(/.test(line)),
+        "the pid file never got its name by link() or rename(): write it under another name, then link or rename it into place",
+      ).toBe(true);
+    },
+    DAEMON_TEST_MS,
+  );
 
   it("rejects a file that is not a pid file, naming it", () => {
     const ws = workspace();

@@ -5,14 +5,7 @@
 // they move Date (and, where said, performance.now and process.hrtime) without
 // touching the real machine.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  Deadline,
-  DeadlineExceededError,
-  NotMonotonicError,
-  Stopwatch,
-  systemClock,
-  type MonotonicClock,
-} from "@impl/06-clocks/stopwatch";
+import { Deadline, DeadlineExceededError, NotMonotonicError, Stopwatch, systemClock, type MonotonicClock } from "@impl/06-clocks/stopwatch";
 import { expectThrows, waitFor } from "../../../course/testkit";
 
 const MS = 1_000_000n; // nanoseconds per millisecond
@@ -132,7 +125,7 @@ describe("Stopwatch", () => {
     const stopwatch = new Stopwatch(time.clock);
     time.advance(-5n);
     const error = expectThrows(() => stopwatch.elapsedNs(), NotMonotonicError, "stopwatch.elapsedNs()");
-    expect((error).backwardsNs).toBe(5n);
+    expect(error.backwardsNs).toBe(5n);
   });
 });
 
@@ -196,7 +189,10 @@ describe("Deadline", () => {
     vi.setSystemTime(Date.now() + 24 * HOUR_MS);
     expect(deadline.expired(), "expired() before the deadline must be false").toBe(false);
     const left = deadline.remainingMs();
-    expect(left > 0 && left <= 60_000, `remainingMs() was ${left} for a deadline a minute away after the wall clock moved a day ahead: measure on the monotonic clock`).toBe(true);
+    expect(
+      left > 0 && left <= 60_000,
+      `remainingMs() was ${left} for a deadline a minute away after the wall clock moved a day ahead: measure on the monotonic clock`,
+    ).toBe(true);
   });
 
   it("a zero timeout is expired at once; a timeout that is not a number >= 0 is a RangeError", () => {

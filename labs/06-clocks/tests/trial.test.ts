@@ -298,14 +298,20 @@ describe("trialStatus", () => {
     const wall = systemTrialClocks.wallMs();
     const wallAfter = Date.now();
     // performance.now() is not the time of day: it counts from this process's start.
-    expect(wall >= wallBefore && wall <= wallAfter, `wallMs() gave ${wall}, outside [${wallBefore}, ${wallAfter}] from Date.now(): it must be the time of day`).toBe(true);
+    expect(
+      wall >= wallBefore && wall <= wallAfter,
+      `wallMs() gave ${wall}, outside [${wallBefore}, ${wallAfter}] from Date.now(): it must be the time of day`,
+    ).toBe(true);
 
     const procUptimeMs = (): number => Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]) * 1000;
     const uptimeBefore = procUptimeMs();
     const uptime = systemTrialClocks.uptimeMs();
     const uptimeAfter = procUptimeMs();
     // /proc/uptime shows hundredths of a second, hence the 10 ms of slack.
-    expect(uptime >= uptimeBefore - 1 && uptime <= uptimeAfter + 10, `uptimeMs() gave ${uptime}, outside [${uptimeBefore}, ${uptimeAfter}] read from /proc/uptime`).toBe(true);
+    expect(
+      uptime >= uptimeBefore - 1 && uptime <= uptimeAfter + 10,
+      `uptimeMs() gave ${uptime}, outside [${uptimeBefore}, ${uptimeAfter}] read from /proc/uptime`,
+    ).toBe(true);
 
     const bootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
     expect(systemTrialClocks.bootId()).toBe(bootId);

@@ -89,8 +89,7 @@ function readFrames(socket: net.Socket, count: number, what: string): Promise<st
   );
 }
 
-const closed = (socket: net.Socket): Promise<void> =>
-  socket.destroyed ? Promise.resolve() : new Promise((resolve) => socket.once("close", () => resolve()));
+const closed = (socket: net.Socket): Promise<void> => (socket.destroyed ? Promise.resolve() : new Promise((resolve) => socket.once("close", () => resolve())));
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -102,7 +101,16 @@ describe("listenUnix", () => {
     for (const mode of [0o600, 0o660]) {
       const socketPath = path.join(dir, `s${mode.toString(8)}`);
       let accepted = 0;
-      track(await listenUnix(socketPath, (socket) => { accepted += 1; socket.end(); }, { mode }));
+      track(
+        await listenUnix(
+          socketPath,
+          (socket) => {
+            accepted += 1;
+            socket.end();
+          },
+          { mode },
+        ),
+      );
       const stats = lstatSync(socketPath);
       expect(stats.isSocket(), "the path should be a socket file").toBe(true);
       expect((stats.mode & 0o777).toString(8), "the socket file's permission bits").toBe(mode.toString(8));
@@ -158,7 +166,12 @@ describe("listenUnix", () => {
     expect(lstatSync(socketPath).isSocket(), "SIGKILL leaves the socket file behind").toBe(true);
     expect(errnoOf(await rejectionOf(() => connectTo(socketPath)))).toBe("ECONNREFUSED");
     let accepted = 0;
-    track(await listenUnix(socketPath, (socket) => { accepted += 1; socket.end(); }));
+    track(
+      await listenUnix(socketPath, (socket) => {
+        accepted += 1;
+        socket.end();
+      }),
+    );
     await connectTo(socketPath);
     await waitFor("the new server to accept a connection", () => accepted === 1 || undefined);
   });
@@ -166,10 +179,17 @@ describe("listenUnix", () => {
   it("refuses to clobber a live server: AddressInUseError, and the live server keeps its address", async () => {
     const socketPath = path.join(socketDir(), "s");
     let liveAccepted = 0;
-    await plainServer(socketPath, (socket) => { liveAccepted += 1; socket.end(); });
+    await plainServer(socketPath, (socket) => {
+      liveAccepted += 1;
+      socket.end();
+    });
     const inode = lstatSync(socketPath).ino;
-    const err = await expectRejects(async () => track(await listenUnix(socketPath, (socket) => socket.end())), AddressInUseError, "listenUnix() on the path of a live server");
-    expect((err).path).toBe(socketPath);
+    const err = await expectRejects(
+      async () => track(await listenUnix(socketPath, (socket) => socket.end())),
+      AddressInUseError,
+      "listenUnix() on the path of a live server",
+    );
+    expect(err.path).toBe(socketPath);
     expect(lstatSync(socketPath).ino, "the live server's socket file must not be replaced (was it unlinked?)").toBe(inode);
     liveAccepted = 0;
     await connectTo(socketPath);
@@ -179,8 +199,12 @@ describe("listenUnix", () => {
   it("refuses to delete a file that is not a socket", async () => {
     const filePath = path.join(socketDir(), "s");
     writeFileSync(filePath, "precious data\n");
-    const err = await expectRejects(async () => track(await listenUnix(filePath, (socket) => socket.end())), NotASocketError, "listenUnix() on the path of a regular file");
-    expect((err).path).toBe(filePath);
+    const err = await expectRejects(
+      async () => track(await listenUnix(filePath, (socket) => socket.end())),
+      NotASocketError,
+      "listenUnix() on the path of a regular file",
+    );
+    expect(err.path).toBe(filePath);
     expect(readFileSync(filePath, "utf8"), "the regular file must be left alone").toBe("precious data\n");
   });
 
@@ -190,8 +214,12 @@ describe("listenUnix", () => {
     expect(MAX_SOCKET_PATH_BYTES).toBe(107);
     const tooLong = fill(108);
     expect(Buffer.byteLength(tooLong)).toBe(108);
-    const err = await expectRejects(async () => track(await listenUnix(tooLong, (socket) => socket.end())), SocketPathTooLongError, "listenUnix() on a path of 108 bytes");
-    expect((err).bytes).toBe(108);
+    const err = await expectRejects(
+      async () => track(await listenUnix(tooLong, (socket) => socket.end())),
+      SocketPathTooLongError,
+      "listenUnix() on a path of 108 bytes",
+    );
+    expect(err.bytes).toBe(108);
     expect((err as Error).message).toMatch(/107/);
     expect(existsSync(tooLong.slice(0, 107)), "no truncated socket file may be created").toBe(false);
 
@@ -267,10 +295,18 @@ describe("frames", () => {
     expect(decoder.push(frame(Buffer.alloc(1024))).length, "a frame of exactly the maximum is fine").toBe(1);
     const header = Buffer.alloc(4);
     header.writeUInt32BE(1025);
-    const err = expectThrows(() => decoder.push(header), FrameTooLargeError, "decoder.push() of a header announcing 1025 bytes (maxFrame 1024: it must throw at once, before any body arrives)");
-    expect((err).length).toBe(1025);
-    expect((err).maxFrame).toBe(1024);
-    expectThrows(() => new FrameDecoder(1024).push(Buffer.from([0xff, 0xff, 0xff, 0xff])), FrameTooLargeError, "new FrameDecoder(1024).push(Buffer.from([0xff, 0xff, 0xff, 0xff]))");
+    const err = expectThrows(
+      () => decoder.push(header),
+      FrameTooLargeError,
+      "decoder.push() of a header announcing 1025 bytes (maxFrame 1024: it must throw at once, before any body arrives)",
+    );
+    expect(err.length).toBe(1025);
+    expect(err.maxFrame).toBe(1024);
+    expectThrows(
+      () => new FrameDecoder(1024).push(Buffer.from([0xff, 0xff, 0xff, 0xff])),
+      FrameTooLargeError,
+      "new FrameDecoder(1024).push(Buffer.from([0xff, 0xff, 0xff, 0xff]))",
+    );
     expectThrows(() => encodeFrame(Buffer.alloc(2000), 1024), FrameTooLargeError, "encodeFrame(Buffer.alloc(2000), 1024)");
   });
 });
@@ -312,10 +348,11 @@ describe("serveFrames", () => {
     const client = await connectTo(socketPath);
     const replies = readFrames(client, 3, "three replies to three pipelined requests");
     client.write(Buffer.concat([frame("slow"), frame("fast"), frame("last")]));
-    expect(
-      await replies,
-      "replies must go out in request order: a client matches each reply to its request by position",
-    ).toEqual(["echo:SLOW", "echo:FAST", "echo:LAST"]);
+    expect(await replies, "replies must go out in request order: a client matches each reply to its request by position").toEqual([
+      "echo:SLOW",
+      "echo:FAST",
+      "echo:LAST",
+    ]);
   });
 
   it("drops a client that sends an oversized frame and keeps serving the others", async () => {
@@ -342,12 +379,15 @@ describe("request", () => {
   it("sends one frame and resolves with the reply, even when the reply arrives in pieces", async () => {
     const socketPath = path.join(socketDir(), "s");
     await plainServer(socketPath, (socket) => {
-      void readFrames(socket, 1, "the request frame").then(async ([body]) => {
-        for (const byte of frame(`re:${body}`)) {
-          socket.write(Buffer.from([byte]));
-          await nextTurn();
-        }
-      }, () => undefined);
+      void readFrames(socket, 1, "the request frame").then(
+        async ([body]) => {
+          for (const byte of frame(`re:${body}`)) {
+            socket.write(Buffer.from([byte]));
+            await nextTurn();
+          }
+        },
+        () => undefined,
+      );
     });
     const reply = await request(socketPath, Buffer.from("ping"), { timeoutMs: 10_000 });
     expect(Buffer.isBuffer(reply), "request() must resolve with a Buffer").toBe(true);
@@ -357,27 +397,44 @@ describe("request", () => {
   it("rejects with RequestTimeoutError when no reply comes, and closes the connection", async () => {
     const socketPath = path.join(socketDir(), "s");
     const serverSide: net.Socket[] = [];
-    await plainServer(socketPath, (socket) => { serverSide.push(socket); });
-    const err = await expectRejects(() => request(socketPath, Buffer.from("anyone?"), { timeoutMs: 300 }), RequestTimeoutError, "request() to a server that never replies, with timeoutMs 300");
-    expect((err).timeoutMs).toBe(300);
+    await plainServer(socketPath, (socket) => {
+      serverSide.push(socket);
+    });
+    const err = await expectRejects(
+      () => request(socketPath, Buffer.from("anyone?"), { timeoutMs: 300 }),
+      RequestTimeoutError,
+      "request() to a server that never replies, with timeoutMs 300",
+    );
+    expect(err.timeoutMs).toBe(300);
     const conn = await waitFor("the server to see the connection", () => serverSide[0]);
-    await withTimeout("the client to close the timed-out connection", new Promise<void>((resolve) => {
-      if (conn.readableEnded || conn.destroyed) return resolve();
-      conn.once("end", () => resolve());
-      conn.once("close", () => resolve());
-      conn.resume();
-    }));
+    await withTimeout(
+      "the client to close the timed-out connection",
+      new Promise<void>((resolve) => {
+        if (conn.readableEnded || conn.destroyed) return resolve();
+        conn.once("end", () => resolve());
+        conn.once("close", () => resolve());
+        conn.resume();
+      }),
+    );
   });
 
   it("rejects with a clear error when there is no server, or it closes without replying", async () => {
     const dir = socketDir();
-    const missing = await expectRejects(() => request(path.join(dir, "none"), Buffer.from("x"), { timeoutMs: 10_000 }), Error, "request() to a path where no server listens");
-    expect((missing).message).toMatch(/ENOENT/);
+    const missing = await expectRejects(
+      () => request(path.join(dir, "none"), Buffer.from("x"), { timeoutMs: 10_000 }),
+      Error,
+      "request() to a path where no server listens",
+    );
+    expect(missing.message).toMatch(/ENOENT/);
 
     const socketPath = path.join(dir, "s");
     await plainServer(socketPath, (socket) => socket.end());
-    const hungUp = await expectRejects(() => request(socketPath, Buffer.from("x"), { timeoutMs: 10_000 }), Error, "request() to a server that closes the connection without replying");
+    const hungUp = await expectRejects(
+      () => request(socketPath, Buffer.from("x"), { timeoutMs: 10_000 }),
+      Error,
+      "request() to a server that closes the connection without replying",
+    );
     expect(hungUp).not.toBeInstanceOf(RequestTimeoutError);
-    expect((hungUp).message).toMatch(/closed/);
+    expect(hungUp.message).toMatch(/closed/);
   });
 });

@@ -39,7 +39,9 @@ describe("restartWorkers", () => {
         child.exitCode !== null && !output.includes("REJECTED ")
           ? `the master exited (code ${child.exitCode}) without \`ready\` rejecting`
           : `\`ready\` never settled although every worker died before it was ready (${exits().length} deaths so far)`;
-      expect(lines().find((line) => line.startsWith("REJECTED ")) ?? "(no REJECTED line)", `${what}. The master's output:\n${output}`).toMatch(/^REJECTED WorkerStartError: .*before they were ready.*crashing-worker\.ts/);
+      expect(lines().find((line) => line.startsWith("REJECTED ")) ?? "(no REJECTED line)", `${what}. The master's output:\n${output}`).toMatch(
+        /^REJECTED WorkerStartError: .*before they were ready.*crashing-worker\.ts/,
+      );
 
       const status = await waitForExit(child, "the master to finish its shutdown after `ready` rejected", START_MS);
       expect(lines(), "shutdown() must resolve after `ready` rejected").toContain("STOPPED");
@@ -47,7 +49,10 @@ describe("restartWorkers", () => {
       expect(exits().length, "workers started after `ready` had rejected").toBeLessThan(TOO_MANY_EXITS);
       expect(existsSync(socketPath), "the master stopped listening: its socket file is gone").toBe(false);
       const workerPids = exits().map((line) => Number(/^worker (\d+)/.exec(line)?.[1]));
-      expect(workerPids.filter((pid) => isAlive(pid)), "workers left running").toEqual([]);
+      expect(
+        workerPids.filter((pid) => isAlive(pid)),
+        "workers left running",
+      ).toEqual([]);
     },
     PROCESS_TEST_MS,
   );

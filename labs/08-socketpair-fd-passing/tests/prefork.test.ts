@@ -41,7 +41,9 @@ async function startMaster(workers: number, { slowWorkers = false } = {}): Promi
   const started = performance.now();
   const dir = realpathSync(tempDir("prefork-"));
   const socketPath = path.join(dir, "server.sock");
-  const [script, ...args] = slowWorkers ? [SLOW_WORKER_MASTER, impl("08-socketpair-fd-passing/prefork.ts"), impl("08-socketpair-fd-passing/worker.ts")] : [MASTER];
+  const [script, ...args] = slowWorkers
+    ? [SLOW_WORKER_MASTER, impl("08-socketpair-fd-passing/prefork.ts"), impl("08-socketpair-fd-passing/worker.ts")]
+    : [MASTER];
   const child = spawnTs(script, [...args, socketPath, String(workers)], { stdio: ["ignore", "pipe", "inherit"] });
   const lines: string[] = [];
   let pending = "";
@@ -197,7 +199,11 @@ describe("RestartBackoff", () => {
 
   it("rejects options that make no sense with a RangeError", () => {
     expectThrows(() => new RestartBackoff({ baseMs: 0, maxMs: 10, stableMs: 10 }), RangeError, "new RestartBackoff({ baseMs: 0, maxMs: 10, stableMs: 10 })");
-    expectThrows(() => new RestartBackoff({ baseMs: 100, maxMs: 10, stableMs: 10 }), RangeError, "new RestartBackoff({ baseMs: 100, maxMs: 10, stableMs: 10 })");
+    expectThrows(
+      () => new RestartBackoff({ baseMs: 100, maxMs: 10, stableMs: 10 }),
+      RangeError,
+      "new RestartBackoff({ baseMs: 100, maxMs: 10, stableMs: 10 })",
+    );
   });
 });
 
@@ -270,8 +276,9 @@ describe("restartWorkers", () => {
       const [victim] = workersOf(master.pid);
       const upBefore = workersUp(master).length;
       process.kill(victim!, "SIGKILL");
-      await waitFor("the master to report the worker's death", () =>
-        master.lines.some((line) => line.includes(`worker ${victim} exited`)), { timeoutMs: budget(master) });
+      await waitFor("the master to report the worker's death", () => master.lines.some((line) => line.includes(`worker ${victim} exited`)), {
+        timeoutMs: budget(master),
+      });
       // A steady stream of clients from now until after the new worker is up:
       // whichever process accepts each one must see that it is served.
       const replies: Promise<Reply | Error>[] = [];
@@ -310,8 +317,9 @@ describe("restartWorkers", () => {
       const master = await startMaster(1);
       const [victim] = workersOf(master.pid);
       process.kill(victim!, "SIGKILL");
-      await waitFor("the master to report the worker's death", () =>
-        master.lines.some((line) => line.includes(`worker ${victim} exited`)), { timeoutMs: budget(master) });
+      await waitFor("the master to report the worker's death", () => master.lines.some((line) => line.includes(`worker ${victim} exited`)), {
+        timeoutMs: budget(master),
+      });
       // No worker is up now: the restart waits out its backoff.
       const reply = await request(master.socketPath, "during restart");
       expect(reply.answer).toBe("DURING RESTART");
@@ -339,20 +347,22 @@ describe("gracefulShutdown", () => {
       const serving = Number(/hello from (\d+)/.exec(received)?.[1]);
 
       process.kill(master.pid, "SIGTERM");
-      const refusal = await waitFor("new clients to be refused", async () => {
-        const result = await tryConnect(master.socketPath);
-        return result !== "connected" && result;
-      }, { timeoutMs: budget(master) });
+      const refusal = await waitFor(
+        "new clients to be refused",
+        async () => {
+          const result = await tryConnect(master.socketPath);
+          return result !== "connected" && result;
+        },
+        { timeoutMs: budget(master) },
+      );
       expect(["ENOENT", "ECONNREFUSED"], "after SIGTERM a new client must be refused at once (the master closes its server)").toContain(refusal);
       expect(isAlive(serving), "the worker serving a client must wait for it").toBe(true);
       // The master has closed its server, so it has handled SIGTERM. Now it
       // either waits for its workers (its thread idle in epoll_wait) or, wrongly,
       // is on its way out: wait until one of the two shows.
-      await waitFor(
-        "the master to wait for its workers (idle in epoll_wait) or to exit",
-        () => !isAlive(master.pid) || /epoll/.test(kernelWait(master.pid)),
-        { timeoutMs: budget(master) },
-      );
+      await waitFor("the master to wait for its workers (idle in epoll_wait) or to exit", () => !isAlive(master.pid) || /epoll/.test(kernelWait(master.pid)), {
+        timeoutMs: budget(master),
+      });
       expect(
         isAlive(master.pid),
         "the master exited while a worker was still finishing a client's request: shutdown must wait until every worker has exited",
@@ -394,7 +404,9 @@ describe("noOrphans", () => {
       expect(workers).toHaveLength(3);
       process.kill(master.pid, "SIGKILL");
       await waitForExit(master.child, "the master to die");
-      await waitFor(`workers ${workers.join(", ")} to exit after their master died`, () => workers.every((pid) => !isAlive(pid)), { timeoutMs: budget(master) });
+      await waitFor(`workers ${workers.join(", ")} to exit after their master died`, () => workers.every((pid) => !isAlive(pid)), {
+        timeoutMs: budget(master),
+      });
     },
     PROCESS_TEST_MS,
   );

@@ -9,13 +9,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { createFifo, NotAFifoError } from "@impl/09-fifos/fifo";
 import { LineSplitter, startCollector } from "@impl/09-fifos/collector";
-import {
-  CollectorNotRunningError,
-  openWriter,
-  PIPE_BUF,
-  RecordHasNewlineError,
-  RecordTooLargeError,
-} from "@impl/09-fifos/writer";
+import { CollectorNotRunningError, openWriter, PIPE_BUF, RecordHasNewlineError, RecordTooLargeError } from "@impl/09-fifos/writer";
 import { expectRejects, impl, spawnTs, tempDir, waitFor, waitForExit, type ExitStatus } from "../../../course/testkit";
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
@@ -66,23 +60,29 @@ async function startCollectorProcess(fifo: string, mode?: number): Promise<Colle
   const stderr = stderrOf(child);
   const records = (): string[] => lines.filter((l) => l.startsWith("rec ")).map((l) => l.slice(4));
   const until = async (what: string, probe: () => boolean, timeoutMs?: number): Promise<void> => {
-    await waitFor(what, () => {
-      const error = lines.find((l) => l.startsWith("error "));
-      if (error) throw new Error(`the collector failed while the test waited for ${what}: ${error.slice(6)}`);
-      if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(
-          `the collector's process ended (${child.signalCode ?? `exit code ${child.exitCode}`}) while the test waited for ${what}. ` +
-            `Did the collector stop reading, so nothing kept the process alive? ${stderr()}`,
-        );
-      }
-      // A blocking open() of the FIFO parks the main thread in the kernel: say so at once.
-      if (blockedInFifoOpen(child.pid!)) {
-        throw new Error(`the collector's main thread is blocked in open() of the FIFO, waiting for a writer, while the test waited for ${what}: open it so that it returns at once`);
-      }
-      return probe();
-    }, { timeoutMs });
+    await waitFor(
+      what,
+      () => {
+        const error = lines.find((l) => l.startsWith("error "));
+        if (error) throw new Error(`the collector failed while the test waited for ${what}: ${error.slice(6)}`);
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(
+            `the collector's process ended (${child.signalCode ?? `exit code ${child.exitCode}`}) while the test waited for ${what}. ` +
+              `Did the collector stop reading, so nothing kept the process alive? ${stderr()}`,
+          );
+        }
+        // A blocking open() of the FIFO parks the main thread in the kernel: say so at once.
+        if (blockedInFifoOpen(child.pid!)) {
+          throw new Error(
+            `the collector's main thread is blocked in open() of the FIFO, waiting for a writer, while the test waited for ${what}: open it so that it returns at once`,
+          );
+        }
+        return probe();
+      },
+      { timeoutMs },
+    );
   };
-  await until("the collector to print \"ready\" (startCollector() must resolve while no writer has the FIFO open)", () => lines.includes("ready"));
+  await until('the collector to print "ready" (startCollector() must resolve while no writer has the FIFO open)', () => lines.includes("ready"));
   return { child, lines, records, until };
 }
 
@@ -106,17 +106,25 @@ function blockedInFifoOpen(pid: number): boolean {
  * exit: that is reported at once, as what the writer did wrong.
  */
 async function writerExit(child: ChildProcess, what: string, timeoutMs?: number): Promise<ExitStatus> {
-  return waitFor(what, () => {
-    if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
-    const wait = kernelWait(child.pid!);
-    if (wait === "wait_for_partner") {
-      throw new Error(`the writer is blocked in open() of the FIFO, waiting for a reader, while the test waited for ${what}: a writer must never wait for a collector that is not running`);
-    }
-    if (wait.endsWith("pipe_write")) {
-      throw new Error(`the writer's whole process is blocked in write() on the full FIFO while the test waited for ${what}: wait for room without blocking the event loop, and give up after fullTimeoutMs`);
-    }
-    return undefined;
-  }, { timeoutMs });
+  return waitFor(
+    what,
+    () => {
+      if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
+      const wait = kernelWait(child.pid!);
+      if (wait === "wait_for_partner") {
+        throw new Error(
+          `the writer is blocked in open() of the FIFO, waiting for a reader, while the test waited for ${what}: a writer must never wait for a collector that is not running`,
+        );
+      }
+      if (wait.endsWith("pipe_write")) {
+        throw new Error(
+          `the writer's whole process is blocked in write() on the full FIFO while the test waited for ${what}: wait for room without blocking the event loop, and give up after fullTimeoutMs`,
+        );
+      }
+      return undefined;
+    },
+    { timeoutMs },
+  );
 }
 
 /**
@@ -228,8 +236,9 @@ describe("collector", () => {
     const { lines } = collector;
     const readyAt = lines.indexOf("ready");
     // Each tick needs the (one-thread) threadpool: a read() parked there stops them.
-    await collector.until("3 timer ticks after \"ready\" while the FIFO is empty (a blocked read() or open() stops them)", () =>
-      lines.slice(readyAt).filter((l) => l === "tick").length >= 3,
+    await collector.until(
+      '3 timer ticks after "ready" while the FIFO is empty (a blocked read() or open() stops them)',
+      () => lines.slice(readyAt).filter((l) => l === "tick").length >= 3,
     );
     expect(lstatSync(fifo).isFIFO(), "the collector must create the FIFO").toBe(true);
     expect((lstatSync(fifo).mode & 0o777).toString(8), "the FIFO's permissions, as given to startCollector").toBe("620");
@@ -245,9 +254,7 @@ describe("collector", () => {
     await ticksPass(collector, 3, "the collector to keep running after the first writer left");
     writeRaw(fifo, "second writer\n");
     writeRaw(fifo, "third writer\n");
-    await collector.until("the records of the second and third writers", () =>
-      records().includes('"second writer"') && records().includes('"third writer"'),
-    );
+    await collector.until("the records of the second and third writers", () => records().includes('"second writer"') && records().includes('"third writer"'));
     expect(records()).toEqual(['"first writer"', '"second writer"', '"third writer"']);
   });
 
@@ -261,9 +268,9 @@ describe("collector", () => {
       await ticksPass(collector, 3, "the collector to run on after reading half a record");
       expect(records(), "half a record (no newline yet) must not be reported").toEqual([]);
       writeSync(fd, "lo\nwor");
-      await collector.until("the record \"hello\"", () => records().includes('"hello"'));
+      await collector.until('the record "hello"', () => records().includes('"hello"'));
       writeSync(fd, "ld\ncaf\u00e9 \u00e0 la carte\n\nlast\n");
-      await collector.until("the record \"last\"", () => records().includes('"last"'));
+      await collector.until('the record "last"', () => records().includes('"last"'));
     } finally {
       closeSync(fd);
     }
@@ -280,13 +287,13 @@ describe("collector", () => {
       writeSync(fd, cafe.subarray(0, 4)); // "caf" and the first byte of "é"
       await ticksPass(collector, 3, "the collector to read the first half of the character");
       writeSync(fd, cafe.subarray(4)); // the second byte, then the newline
-      await collector.until("the record \"café\"", () => records().length > 0);
+      await collector.until('the record "café"', () => records().length > 0);
     } finally {
       closeSync(fd);
     }
     expect(
       records(),
-      "the collector read \"caf\" + byte c3 in one read() and byte a9 + \"\\n\" in the next: decode a line only once all its bytes are there, not each read on its own",
+      'the collector read "caf" + byte c3 in one read() and byte a9 + "\\n" in the next: decode a line only once all its bytes are there, not each read on its own',
     ).toEqual(['"café"']);
   });
 
@@ -336,7 +343,7 @@ describe("writer", () => {
     expect(status.code).toBe(3);
   });
 
-  it("treats a missing FIFO as \"collector not running\" and creates no file", async () => {
+  it('treats a missing FIFO as "collector not running" and creates no file', async () => {
     const fifo = path.join(tempDir("fifo-"), "missing.fifo");
     await expectRejects(async () => openWriter(fifo), CollectorNotRunningError, "openWriter() on a path where no FIFO exists");
     expect(existsSync(fifo), "openWriter() created a file where no FIFO was: open without creating").toBe(false);
@@ -360,9 +367,17 @@ describe("writer", () => {
     const writer = openWriter(fifo);
     try {
       expect(PIPE_BUF).toBe(4096);
-      await expectRejects(() => writer.write("x".repeat(PIPE_BUF)), RecordTooLargeError, "writer.write() of a record of PIPE_BUF bytes (PIPE_BUF + 1 with its newline)");
+      await expectRejects(
+        () => writer.write("x".repeat(PIPE_BUF)),
+        RecordTooLargeError,
+        "writer.write() of a record of PIPE_BUF bytes (PIPE_BUF + 1 with its newline)",
+      );
       // 2048 characters, 4096 bytes in UTF-8, 4097 with the newline.
-      await expectRejects(() => writer.write("\u00e9".repeat(2048)), RecordTooLargeError, "writer.write() of 2048 × \"é\" (2048 characters, 4096 bytes, 4097 with its newline)");
+      await expectRejects(
+        () => writer.write("\u00e9".repeat(2048)),
+        RecordTooLargeError,
+        'writer.write() of 2048 × "é" (2048 characters, 4096 bytes, 4097 with its newline)',
+      );
       await expectRejects(() => writer.write("two\nrecords"), RecordHasNewlineError, "writer.write() of a record with a newline inside");
       expect(drain(readFd).length).toBe(0);
     } finally {

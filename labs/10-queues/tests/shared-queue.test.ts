@@ -126,10 +126,10 @@ describe("sharedQueue", () => {
   it("times out: get() on an empty queue, put() on a full one", () => {
     const queue = SharedQueue.create(1, 4);
     const empty = expectThrows(() => queue.get(50), QueueTimeoutError, "queue.get(50)");
-    expect((empty).operation).toBe("get");
+    expect(empty.operation).toBe("get");
     queue.put(bytesOf("one"));
     const full = expectThrows(() => queue.put(bytesOf("two"), 50), QueueTimeoutError, "queue.put(bytesOf('two'), 50)");
-    expect((full).operation).toBe("put");
+    expect(full.operation).toBe("put");
     expect(text(queue.get(50))).toBe("one");
   });
 
@@ -193,7 +193,10 @@ describe("sharedQueueThreads", () => {
     const tid = await withTimeout("the getter to start", nextMessage<number>(getter));
     const answer = nextMessage<string>(getter);
     let answered = false; // a getter that fails at once never sleeps: do not wait for it to
-    answer.then(() => (answered = true), () => (answered = true));
+    answer.then(
+      () => (answered = true),
+      () => (answered = true),
+    );
     // Close only once the worker sleeps in Atomics.wait: closing earlier would not test the wake-up.
     await waitFor(`the getter thread (TID ${tid}) to sleep in futex()`, () => answered || sleepsInFutex(tid));
     queue.close();
@@ -206,7 +209,10 @@ describe("sharedQueueThreads", () => {
     const tid = await withTimeout("the getter to start", nextMessage<number>(getter));
     const answer = nextMessage<string>(getter);
     let answered = false;
-    answer.then(() => (answered = true), () => (answered = true));
+    answer.then(
+      () => (answered = true),
+      () => (answered = true),
+    );
     await waitFor(`the getter thread (TID ${tid}) to sleep in futex()`, () => answered || sleepsInFutex(tid));
     expect(answered, "get() on an empty queue with no timeout returned instead of waiting").toBe(false);
     // Watch it for half a second of an empty queue: a sleeper is never woken;
@@ -231,7 +237,10 @@ describe("sharedQueueThreads", () => {
     const tid = await withTimeout("the putter to start", nextMessage<number>(putter));
     const answer = nextMessage<string>(putter);
     let answered = false; // a putter that fails at once never sleeps: do not wait for it to
-    answer.then(() => (answered = true), () => (answered = true));
+    answer.then(
+      () => (answered = true),
+      () => (answered = true),
+    );
     // Close only once the worker sleeps in Atomics.wait: closing earlier would not test the wake-up.
     await waitFor(`the putter thread (TID ${tid}) to sleep in futex()`, () => answered || sleepsInFutex(tid));
     queue.close();

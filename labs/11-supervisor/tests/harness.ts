@@ -6,7 +6,19 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { request } from "@impl/11-supervisor/client";
 import type { ProgramStatus, Request, Response } from "@impl/11-supervisor/protocol";
-import { impl, processEntry, processTable, readAll, readLine, spawnTracked, trackPid, tsNodeArgs, waitFor, waitForExit, type ExitStatus } from "../../../course/testkit";
+import {
+  impl,
+  processEntry,
+  processTable,
+  readAll,
+  readLine,
+  spawnTracked,
+  trackPid,
+  tsNodeArgs,
+  waitFor,
+  waitForExit,
+  type ExitStatus,
+} from "../../../course/testkit";
 
 export const SUPD = impl("11-supervisor/supd.ts");
 export const SUPCTL = impl("11-supervisor/supctl.ts");
@@ -111,10 +123,14 @@ export async function statusOf(socket: string, name: string): Promise<ProgramSta
 
 /** Poll supd's status until `name` satisfies `test`. */
 export function waitForProgram(socket: string, name: string, what: string, test: (p: ProgramStatus) => boolean, timeoutMs = SLOW): Promise<ProgramStatus> {
-  return waitFor(`${name} to be ${what} in supd's status`, async () => {
-    const status = await statusOf(socket, name);
-    return test(status) ? status : undefined;
-  }, { timeoutMs, intervalMs: 50 });
+  return waitFor(
+    `${name} to be ${what} in supd's status`,
+    async () => {
+      const status = await statusOf(socket, name);
+      return test(status) ? status : undefined;
+    },
+    { timeoutMs, intervalMs: 50 },
+  );
 }
 
 /** The text of `dir/logs/<name>.log` ("" while it does not exist). */
