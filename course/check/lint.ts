@@ -9,7 +9,7 @@ import { courseRoot } from "../foundation/layout";
 const require = createRequire(import.meta.url);
 
 /** The file a package's `bin` names (their `exports` hide the bin from require.resolve). */
-function binOf(name: string, command: string): string {
+export function binOf(name: string, command: string): string {
   const manifest = require.resolve(`${name}/package.json`);
   const bin = (JSON.parse(readFileSync(manifest, "utf8")) as { bin: string | Record<string, string> }).bin;
   const relative = typeof bin === "string" ? bin : bin[command];

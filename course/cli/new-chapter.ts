@@ -11,6 +11,7 @@ import { chapterFiles, labIdOf, type NewChapter } from "../authoring/chapter-fil
 import { withChapter } from "../authoring/add-to-manifest";
 import { courseRoot, labId } from "../foundation/layout";
 import { chapters } from "../manifest";
+import { binOf } from "../check/lint";
 
 const USAGE = `usage: npm run course:new -- NN slug
   NN    the chapter's number, two digits, not yet in course/manifest.ts ("12")
@@ -57,6 +58,13 @@ function courseCommand(cli: string): void {
   if (result.status !== 0) throw new Error(`course/cli/${cli} failed:\n${result.stdout}${result.stderr}`);
 }
 
+/** Lay the new files out as `npm test`'s format step expects (the templates cannot know the line width). */
+function formatWithPrettier(files: string[]): void {
+  const prettier = binOf("prettier", "prettier");
+  const result = spawnSync(process.execPath, [prettier, "--write", "--log-level", "warn", ...files], { cwd: courseRoot, encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`prettier --write failed:\n${result.stdout}${result.stderr}`);
+}
+
 function scaffold(chapter: NewChapter): string[] {
   const files = chapterFiles(chapter);
   const manifestFile = path.join(courseRoot, "course", "manifest.ts");
@@ -74,6 +82,7 @@ function scaffold(chapter: NewChapter): string[] {
       writeFileSync(path.join(courseRoot, file), text, { flag: "wx" });
     }
     writeFileSync(manifestFile, newManifest);
+    formatWithPrettier([...files.keys(), "course/manifest.ts"].filter((file) => !file.endsWith(".ipynb")));
     courseCommand("readme.ts");
     courseCommand("freeze.ts");
   } catch (err) {

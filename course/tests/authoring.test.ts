@@ -100,7 +100,19 @@ describe("npm run course:new", () => {
   beforeAll(() => {
     scratch = mkdtempSync(path.join(os.tmpdir(), "course-new-chapter-test-"));
     copy = path.join(scratch, "course-copy");
-    for (const part of ["course", "labs", "solutions", "notebooks", "README.md", "package.json", "tsconfig.json", "vitest.config.ts"]) {
+    for (const part of [
+      "course",
+      "labs",
+      "solutions",
+      "notebooks",
+      "README.md",
+      "package.json",
+      "tsconfig.json",
+      "vitest.config.ts",
+      "eslint.config.js",
+      ".prettierrc.json",
+      ".prettierignore",
+    ]) {
       cpSync(path.join(courseRoot, part), path.join(copy, part), { recursive: true });
     }
     // Linked, not copied; tree() does not follow the link.
