@@ -67,6 +67,9 @@ let listening = false;
  * False (say it!) when it cannot: escapees then go to pid 1.
  */
 export async function becomeSubreaper(started: () => ReadonlySet<number>): Promise<boolean> {
+  // tsx runs code without type-checking it: say clearly what is missing, before
+  // a SIGCHLD finds out (an exception in a signal listener would end supd).
+  if (typeof started !== "function") throw new TypeError("becomeSubreaper(programPids) needs the function that gives the pids of the programs supd started");
   const libc = await loadLibc();
   if (libc === undefined || libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) !== 0) return false;
   ownChildren = started;
