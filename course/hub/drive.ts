@@ -116,7 +116,7 @@ export async function runAll(page: Page, timeoutMs: number): Promise<{ kernel: s
 export async function inTerminal(notebookPage: Page, serverUrl: string, command: string, timeoutMs: number): Promise<{ status: number; output: string }> {
   // A tab of its own, as Jupyter opens terminals: leaving the notebook's tab would stop at its
   // "unsaved changes" prompt.
-  const page = await notebookPage.browser().newPage();
+  const page = await notebookPage.browserContext().newPage(); // the same login (cookies) as the notebook
   try {
     return await typeInNewTerminal(page, serverUrl, command, timeoutMs);
   } finally {

@@ -3,12 +3,11 @@
 // even when the caller failed.
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { isRunning } from "../foundation/proc";
 import { courseRoot } from "../impl";
 import { lookUp } from "./accounts";
-import { freeLoopbackPort } from "./preflight";
+import { freeLoopbackPort, requireReachableForLearners } from "./preflight";
 import { learnersProcesses } from "./run";
 
 export interface TestHub {
@@ -22,11 +21,16 @@ export interface TestHub {
   stop(): Promise<void>;
 }
 
+/** A folder every user can pass through (TMPDIR may be private to root). */
+export const SHARED_TMP = "/tmp";
+
 const hasRoot = (): boolean => process.getuid?.() === 0;
 
 export async function startTestHub(learners: readonly string[], timeoutMs = 180_000): Promise<TestHub> {
   if (!hasRoot()) throw new Error("the hub's tests need root");
-  const scratch = mkdtempSync(path.join(os.tmpdir(), "course-hub-test-"));
+  // In /tmp itself, not TMPDIR: a test runner's TMPDIR may be private to root, and the learners'
+  // servers must reach the template in the state folder.
+  const scratch = mkdtempSync(path.join(SHARED_TMP, "course-hub-test-"));
   chmodSync(scratch, 0o755); // learners' servers read the template in the state folder
   const stateDir = path.join(scratch, "state");
   const roster = path.join(scratch, "roster.txt");
@@ -130,6 +134,11 @@ export function whyHubTestsCannotRun(needBrowser: boolean): string | undefined {
   if (!hasRoot()) return "they run as root (they create system users and start JupyterHub); CI runs them";
   const which = (cmd: string): boolean => (process.env.PATH ?? "").split(path.delimiter).some((dir) => dir !== "" && existsSync(path.join(dir, cmd)));
   if (!which("jupyterhub")) return "JupyterHub is not installed (apt-get install jupyterhub; CI installs it)";
+  try {
+    requireReachableForLearners(process.execPath);
+  } catch {
+    return `learners could not run this Node (${process.execPath}): it lies in a folder closed to other users`;
+  }
   if (needBrowser && !which("chromium")) return "Chromium is not installed (apt-get install chromium; CI installs it)";
   return undefined;
 }

@@ -5,12 +5,11 @@
 // sets) and removed afterwards, even on failure. Runs only as root with JupyterHub installed.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureAccounts, removeAccounts, type Account } from "../hub/accounts";
-import { whyHubTestsCannotRun } from "../hub/harness";
+import { SHARED_TMP, whyHubTestsCannotRun } from "../hub/harness";
 
 const why = whyHubTestsCannotRun(false);
 if (why !== undefined) console.log(`hub isolation tests skipped: ${why}`);
@@ -71,7 +70,7 @@ describe.skipIf(why !== undefined)("learners of the hub are isolated by uid", ()
   beforeAll(async () => {
     removeAccounts(NAMES);
     [a, b] = ensureAccounts(NAMES) as [Account, Account];
-    shared = mkdtempSync(path.join(os.tmpdir(), "course-hub-shared-"));
+    shared = mkdtempSync(path.join(SHARED_TMP, "course-hub-shared-"));
     chmodSync(shared, 0o1777); // like /tmp: everyone may create, only the owner may remove
     owner = spawn("runuser", ["-u", b.name, "--", "env", `HOME=${b.home}`, process.execPath, "-e", OWNER, shared], { cwd: "/", stdio: ["pipe", "pipe", "inherit"], detached: true });
     const firstLine = await new Promise<string>((resolve, reject) => {
