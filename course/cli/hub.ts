@@ -67,8 +67,8 @@ function configError(message: string): never {
 async function main(): Promise<void> {
   let names: string[];
   try {
+    names = learnerNames(); // a usage error first: it needs no privileges to be told
     requireRoot();
-    names = learnerNames();
     if (values["remove-learners"]) {
       const removed = removeAccounts(names);
       console.log(removed.length === 0 ? "No such accounts: nothing to remove." : `Removed ${removed.length} account(s) and their homes: ${removed.join(", ")}`);
