@@ -8,7 +8,12 @@
 set -eu
 template=${COURSE_HUB_TEMPLATE:?COURSE_HUB_TEMPLATE is not set: start the hub with npm run hub}
 copy=$HOME/course
-umask 077 # the learner's files are theirs alone
+# The learner's files stay theirs: the home is 0700 (npm run hub makes it so), and their
+# temporary files, sockets and FIFOs go into a private folder in it, not into the shared /tmp.
+# The umask stays the usual 022: the labs' tests expect it.
+umask 022
+export TMPDIR="$HOME/.tmp"
+mkdir -p -m 700 "$TMPDIR"
 
 if [ ! -d "$copy" ]; then
   partial=$HOME/.course-copy.partial

@@ -1,27 +1,26 @@
 // Two learners of the workshop hub, as real system users with different uids: one must not
 // read the other's files, signal their processes, connect to their Unix sockets or open their
 // FIFOs. Each probe is also tried by the owner, so that a probe that cannot fail is caught.
-// The accounts are made the way npm run hub makes them (private homes, the umask its wrapper
-// sets) and removed afterwards, even on failure. Runs only as root with JupyterHub installed.
+// The accounts are made the way npm run hub makes them (private homes; its wrapper keeps the usual
+// umask 022 and gives each learner a private TMPDIR in their home) and removed afterwards, even on failure. Runs only as root with JupyterHub installed.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import path from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureAccounts, removeAccounts, type Account } from "../hub/accounts";
-import { SHARED_TMP, whyHubTestsCannotRun } from "../hub/harness";
+import { whyHubTestsCannotRun } from "../hub/harness";
 
 const why = whyHubTestsCannotRun(false);
 if (why !== undefined) console.log(`hub isolation tests skipped: ${why}`);
 const NAMES = ["hubtest-iso-a", "hubtest-iso-b"];
 
-// B's side: a file, a FIFO and a listening Unix socket, in B's home and in a shared folder (with
-// the umask the hub's wrapper sets), then one line of JSON with B's pid, and wait for stdin to close.
+// B's side: a file, a FIFO and a listening Unix socket, in B's home and in B's private TMPDIR
+// (as the hub's wrapper sets them), then one line of JSON with B's pid, and wait for stdin to close.
 const OWNER = `
 const fs = require("node:fs"), net = require("node:net"), path = require("node:path"), cp = require("node:child_process");
-process.umask(0o077);
+process.umask(0o022);
 const places = {};
-for (const [where, dir] of [["home", process.env.HOME], ["shared", process.argv[1]]]) {
+fs.mkdirSync(process.env.TMPDIR, { recursive: true, mode: 0o700 });
+for (const [where, dir] of [["home", process.env.HOME], ["tmp", process.env.TMPDIR]]) {
   const file = path.join(dir, "secret.txt"), fifo = path.join(dir, "fifo"), sock = path.join(dir, "sock");
   fs.writeFileSync(file, "B's work\\n");
   cp.execFileSync("mkfifo", [fifo]);
@@ -63,16 +62,13 @@ function asUser(account: Account, args: string[]): ReturnType<typeof spawnSync> 
 describe.skipIf(why !== undefined)("learners of the hub are isolated by uid", () => {
   let a: Account;
   let b: Account;
-  let shared: string;
   let owner: ChildProcess | undefined;
   let target: { pid: number; places: Record<string, { file: string; fifo: string; sock: string }> };
 
   beforeAll(async () => {
     removeAccounts(NAMES);
     [a, b] = ensureAccounts(NAMES) as [Account, Account];
-    shared = mkdtempSync(path.join(SHARED_TMP, "course-hub-shared-"));
-    chmodSync(shared, 0o1777); // like /tmp: everyone may create, only the owner may remove
-    owner = spawn("runuser", ["-u", b.name, "--", "env", `HOME=${b.home}`, process.execPath, "-e", OWNER, shared], { cwd: "/", stdio: ["pipe", "pipe", "inherit"], detached: true });
+    owner = spawn("runuser", ["-u", b.name, "--", "env", `HOME=${b.home}`, `TMPDIR=${b.home}/.tmp`, process.execPath, "-e", OWNER], { cwd: "/", stdio: ["pipe", "pipe", "inherit"], detached: true });
     const firstLine = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("B's process did not report ready within 60 s")), 60_000);
       createInterface({ input: owner!.stdout! }).once("line", (line) => {
@@ -92,7 +88,6 @@ describe.skipIf(why !== undefined)("learners of the hub are isolated by uid", ()
         // gone
       }
     }
-    rmSync(shared, { recursive: true, force: true });
     removeAccounts(NAMES);
   }, 60_000);
 
@@ -107,7 +102,7 @@ describe.skipIf(why !== undefined)("learners of the hub are isolated by uid", ()
   it("lets B use B's own file, FIFO, socket and process (the probe can succeed)", () => {
     const result = asUser(b, ["-e", PROBE, JSON.stringify(target)]);
     const outcome = JSON.parse(String(result.stdout)) as Record<string, string>;
-    expect(outcome).toEqual({ signal: "ok", "home read": "ok", "home fifo": "ok", "home connect": "ok", "shared read": "ok", "shared fifo": "ok", "shared connect": "ok" });
+    expect(outcome).toEqual({ signal: "ok", "home read": "ok", "home fifo": "ok", "home connect": "ok", "tmp read": "ok", "tmp fifo": "ok", "tmp connect": "ok" });
   });
 
   it("stops A from reading, signalling, connecting to or opening anything of B's", () => {
@@ -118,9 +113,9 @@ describe.skipIf(why !== undefined)("learners of the hub are isolated by uid", ()
       "home read": "EACCES", // B's home is 0700: A cannot even look inside
       "home fifo": "EACCES",
       "home connect": "EACCES",
-      "shared read": "EACCES", // a shared folder: B's umask 077 made every file 0600
-      "shared fifo": "EACCES",
-      "shared connect": "EACCES", // connect(2) needs write permission on the socket file
+      "tmp read": "EACCES", // B's TMPDIR is inside B's home, and 0700 itself
+      "tmp fifo": "EACCES",
+      "tmp connect": "EACCES",
     });
   });
 });
