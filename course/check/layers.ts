@@ -19,7 +19,10 @@ export interface Layer {
 export const LAYERS: readonly Layer[] = [
   { name: "foundation", paths: ["course/foundation/"] },
   { name: "course description", paths: ["course/chapters/", "course/manifest.ts", "vitest.config.ts"] },
-  { name: "machinery", paths: ["course/grader/", "course/runner/", "course/check/", "course/jupyter/", "course/handout/", "course/roster/", "course/kernel/"] },
+  {
+    name: "machinery",
+    paths: ["course/grader/", "course/runner/", "course/check/", "course/jupyter/", "course/handout/", "course/roster/", "course/kernel/", "course/hub/"],
+  },
   { name: "kits for lab tests and notebooks", paths: ["course/testkit/", "course/notebook-kit/"] },
   { name: "commands", paths: ["course/cli/", "course/authoring/", "course/bench/"] },
   { name: "the machinery's tests", paths: ["course/tests/"] },

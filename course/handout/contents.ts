@@ -19,10 +19,18 @@ export const LEFT_OUT: readonly { path: string; why: string }[] = [
   { path: "course/cli/roster.ts", why: "npm run roster, for instructors" },
   { path: "course/roster/", why: "the roster's code, for instructors" },
   { path: "course/handout/build.ts", why: "the handout builder, for instructors" },
+  { path: "course/cli/hub.ts", why: "npm run hub, the workshop hub, for instructors" },
+  // The workshop hub's host side; the copy keeps course/hub/singleuser.sh and prepare-template.ts,
+  // which learners' servers (and the Kubernetes image) run.
+  ...["accounts", "drive", "harness", "load", "preflight", "run", "state"].map((name) => ({
+    path: `course/hub/${name}.ts`,
+    why: "the workshop hub's host side, for instructors",
+  })),
+  { path: "course/hub/jupyterhub_config.py", why: "the workshop hub's configuration, for instructors" },
 ];
 
 /** npm scripts that run the left-out commands. */
-export const LEFT_OUT_SCRIPTS: readonly string[] = ["test", "bench", "course:freeze", "course:readme", "course:new", "handout", "roster"];
+export const LEFT_OUT_SCRIPTS: readonly string[] = ["test", "bench", "course:freeze", "course:readme", "course:new", "handout", "roster", "hub", "hub:load"];
 
 export function isLeftOut(relativePath: string): boolean {
   return LEFT_OUT.some(({ path }) => (path.endsWith("/") ? relativePath.startsWith(path) : relativePath === path));

@@ -1,0 +1,161 @@
+// A workshop hub started the way a host starts it (npm run hub), for the hub's tests and load
+// test: on loopback, a free port, its own state folder; stopped, with everything it started,
+// even when the caller failed.
+import { spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { isRunning } from "../foundation/proc";
+import { courseRoot } from "../foundation/layout";
+import { lookUp } from "./accounts";
+import { freeLoopbackPort, requireReachableForLearners } from "./preflight";
+import { learnersProcesses } from "./run";
+
+export interface TestHub {
+  url: string;
+  password: string;
+  token: string;
+  stateDir: string;
+  log(): string;
+  /** The hub's REST API with the admin token. */
+  api(method: string, route: string, body?: unknown): Promise<{ status: number; json: unknown }>;
+  stop(): Promise<void>;
+}
+
+/** A folder every user can pass through (TMPDIR may be private to root). */
+export const SHARED_TMP = "/tmp";
+
+const hasRoot = (): boolean => process.getuid?.() === 0;
+
+export async function startTestHub(learners: readonly string[], timeoutMs = 180_000): Promise<TestHub> {
+  if (!hasRoot()) throw new Error("the hub's tests need root");
+  // In /tmp itself, not TMPDIR: a test runner's TMPDIR may be private to root, and the learners'
+  // servers must reach the template in the state folder.
+  const scratch = mkdtempSync(path.join(SHARED_TMP, "course-hub-test-"));
+  chmodSync(scratch, 0o755); // learners' servers read the template in the state folder
+  const stateDir = path.join(scratch, "state");
+  const roster = path.join(scratch, "roster.txt");
+  writeFileSync(roster, `${learners.join("\n")}\n`);
+  const port = await freeLoopbackPort();
+  const password = `test-${Math.random().toString(36).slice(2, 12)}`;
+  const tsx = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");
+  const child = spawn(
+    process.execPath,
+    [
+      tsx,
+      path.join(courseRoot, "course", "cli", "hub.ts"),
+      "--roster",
+      roster,
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--state",
+      stateDir,
+      "--password",
+      password,
+    ],
+    {
+      cwd: courseRoot,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? 1)));
+  let exitCode: number | undefined;
+  void exited.then((code) => (exitCode = code));
+  const uids = new Set(learners.map((name) => lookUp(name)?.uid).filter((uid): uid is number => uid !== undefined));
+
+  const stop = async (): Promise<void> => {
+    if (exitCode === undefined && child.pid !== undefined) {
+      try {
+        process.kill(child.pid, "SIGTERM"); // npm run hub's own shutdown: hub, proxy, servers
+      } catch {
+        // gone
+      }
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 60_000))]);
+    }
+    // Whatever the command could not stop: its group, the hub it started, the learners' processes.
+    if (child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // empty group
+      }
+    }
+    for (const name of learners) {
+      const uid = lookUp(name)?.uid;
+      if (uid !== undefined) uids.add(uid);
+    }
+    for (const file of ["jupyterhub.pid", "proxy.pid"]) {
+      try {
+        const pid = Number(readFileSync(path.join(stateDir, file), "utf8").trim());
+        if (pid > 0 && isRunning(pid)) process.kill(pid, "SIGKILL");
+      } catch {
+        // no such file, or gone
+      }
+    }
+    for (const pid of learnersProcesses(uids)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone
+      }
+    }
+    rmSync(scratch, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + timeoutMs;
+  while (!output.includes("The workshop hub is running")) {
+    if (exitCode !== undefined || Date.now() > deadline) {
+      await stop();
+      throw new Error(`npm run hub did not start (${exitCode === undefined ? "timed out" : `exit ${exitCode}`}):\n${output.slice(-4000)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  for (const name of learners) {
+    const uid = lookUp(name)?.uid;
+    if (uid !== undefined) uids.add(uid);
+  }
+  const url = `http://127.0.0.1:${port}`;
+  const token = readFileSync(path.join(stateDir, "api_token"), "utf8").trim();
+  return {
+    url,
+    password,
+    token,
+    stateDir,
+    log: () => output,
+    async api(method, route, body) {
+      const response = await fetch(`${url}/hub/api${route}`, {
+        method,
+        headers: { Authorization: `token ${token}`, "Content-Type": "application/json" },
+        body: body === undefined ? null : JSON.stringify(body),
+      });
+      const text = await response.text();
+      let json: unknown = text;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        // not JSON (an empty 204)
+      }
+      return { status: response.status, json };
+    },
+    stop,
+  };
+}
+
+/** Why the hub's machinery tests cannot run here, or undefined when they can. */
+export function whyHubTestsCannotRun(needBrowser: boolean): string | undefined {
+  if (!hasRoot()) return "they run as root (they create system users and start JupyterHub); CI runs them";
+  const which = (cmd: string): boolean => (process.env.PATH ?? "").split(path.delimiter).some((dir) => dir !== "" && existsSync(path.join(dir, cmd)));
+  if (!which("jupyterhub")) return "JupyterHub is not installed (apt-get install jupyterhub; CI installs it)";
+  try {
+    requireReachableForLearners(process.execPath);
+  } catch {
+    return `learners could not run this Node (${process.execPath}): it lies in a folder closed to other users`;
+  }
+  if (needBrowser && !which("chromium")) return "Chromium is not installed (apt-get install chromium; CI installs it)";
+  return undefined;
+}
