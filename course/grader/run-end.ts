@@ -57,15 +57,13 @@ export function attributeBirths(stragglers: Straggler[], trace: GradeEvent[]): v
     const born = straggler.startTicks;
     if (born === undefined) continue;
     // /proc counts in ticks of 10 ms: one tick can hold the end of a file's loading and the start of
-    // its first test. Born in a tick after a test started, the test is to blame; born in the very
-    // tick it started, only if no file was loading then (code that runs at import comes first).
-    const inside = (strictStart: boolean) =>
-      spans.filter(({ ref, end }) => (strictStart ? (ref.ticks ?? 0) < born : (ref.ticks ?? 0) <= born) && born <= end).map(({ ref }) => ref);
-    const loadingFile = loading.find(({ from, to }) => from <= born && born <= to)?.file;
-    let during = inside(true);
-    if (during.length === 0 && loadingFile === undefined) during = inside(false);
+    // its first test. Such a tie goes to the test (a test that starts a process at once is common).
+    const during = spans.filter(({ ref, end }) => (ref.ticks ?? 0) <= born && born <= end).map(({ ref }) => ref);
     if (during.length > 0) straggler.bornDuring = during.map((ref) => [ref.file, ...ref.path].join(" > "));
-    else if (loadingFile !== undefined) straggler.bornWhileLoading = loadingFile;
+    else {
+      const file = loading.find(({ from, to }) => from <= born && born <= to)?.file;
+      if (file) straggler.bornWhileLoading = file;
+    }
   }
 }
 
