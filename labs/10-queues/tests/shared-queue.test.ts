@@ -78,6 +78,9 @@ function sleepsInFutex(tid: number): boolean {
   return Number(readFileSync(`/proc/self/task/${tid}/syscall`, "utf8").split(" ")[0]) === futex;
 }
 
+/** Wake-ups tolerated from a thread that sleeps until notified (see the test that counts them). */
+const SPURIOUS_WAKE_UPS = 6;
+
 /** How many times thread `tid` of this process went to sleep and was woken (voluntary context switches). */
 function wakeUps(tid: number): number {
   const status = readFileSync(`/proc/self/task/${tid}/status`, "utf8");
@@ -215,8 +218,10 @@ describe("sharedQueueThreads", () => {
     );
     await waitFor(`the getter thread (TID ${tid}) to sleep in futex()`, () => answered || sleepsInFutex(tid));
     expect(answered, "get() on an empty queue with no timeout returned instead of waiting").toBe(false);
-    // Watch it for half a second of an empty queue: a sleeper is never woken;
-    // a poller (a timed Atomics.wait, or a sleep, in a loop) wakes each round.
+    // Watch it for half a second of an empty queue: a sleeper is hardly ever woken (V8 may wake a
+    // waiting thread for its own interrupts, then it waits again: a few such wake-ups were seen on
+    // a loaded machine); a poller (a timed Atomics.wait, or a sleep, in a loop) wakes each round:
+    // 50 times at 10 ms.
     const before = wakeUps(tid);
     const watchedFrom = performance.now();
     await waitFor("half a second of watching the sleeping getter", () => performance.now() - watchedFrom >= 500, { intervalMs: 50 });
@@ -225,7 +230,7 @@ describe("sharedQueueThreads", () => {
       woke,
       `the getter thread woke ${woke} times in 0.5 s while the queue stayed empty: a blocked get() must sleep in ` +
         "Atomics.wait with no timeout (or the caller's) until put() or close() notifies it, not wake up to look again",
-    ).toBeLessThanOrEqual(2);
+    ).toBeLessThanOrEqual(SPURIOUS_WAKE_UPS);
     queue.close();
     expect(await withTimeout("the blocked get() to wake up after close()", answer)).toBe("null");
   });
