@@ -163,7 +163,9 @@ describe("nothing a notebook does escapes the runner", () => {
   it("finds a process a cell detached (setsid, empty environment), names it with its cell, kills it, and fails the run", async () => {
     const file = writeNotebook("detached.ipynb", [
       "console.log('nothing yet');",
-      "import { spawn } from 'node:child_process';\nconst child = spawn('setsid', ['sleep', '1000'], { detached: true, stdio: 'ignore', env: {} });\nchild.unref();\nconsole.log(child.pid);",
+      // detached: true is setsid() in the child. (Not the setsid program: already a group leader
+      // here, it would fork the sleep after the cell had ended, and the sleep would be blamed on the next cell.)
+      "import { spawn } from 'node:child_process';\nconst child = spawn('sleep', ['1000'], { detached: true, stdio: 'ignore', env: {} });\nchild.unref();\nconsole.log(child.pid);",
       "console.log('after');",
     ]);
     const { run, executed } = await runMarked(file);
