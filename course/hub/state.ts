@@ -80,16 +80,10 @@ function buildTemplate(courseRoot: string, stateDir: string): string {
   return template;
 }
 
-export interface StateOptions {
-  ip: string;
-  port: number;
-  hubPort: number;
-  proxyApiPort: number;
-  proxyCommand: string;
-  authenticator: "dummy" | "pam";
+/** What the command line decides; the rest of HubSettings is made here. No password: one is made (and kept). */
+export type StateOptions = Pick<HubSettings, "ip" | "port" | "hubPort" | "proxyApiPort" | "proxyCommand" | "authenticator" | "learners"> & {
   password: string | undefined;
-  learners: string[];
-}
+};
 
 export function prepareState(courseRoot: string, stateDir: string, options: StateOptions): HubState {
   const dir = path.resolve(stateDir);
