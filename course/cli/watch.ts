@@ -2,12 +2,16 @@
 // its files is saved, with a progress bar and what fails. The screen is redrawn
 // in place: a hint (h) or the list of labs (l) replaces the previous one under
 // the table instead of piling up. See USAGE for the keys.
+//
+// One warm vitest grades the lab watched (course/grader/warm-lab.ts): a save is graded in a
+// fraction of a cold `npm run grade`, with the same verdicts and the same clean-up.
 import { existsSync, watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import { chapters, type Chapter, type Task } from "../manifest";
 import { chapterArg, parseCommandLine, secondsArg, taskArg, usageError } from "./lib/args";
 import { watchScreen } from "./lib/grade-text";
 import { gradeLab, hasLab, type LabGrade } from "../grader/grade-lab";
+import { WarmLab } from "../grader/warm-lab";
 import { formatHint, hintNumber, markHintSeen, nextHint } from "./lib/hints";
 import { lastGrade, rememberGrade } from "../grader/lab-status";
 import { failures } from "../grader/score";
@@ -42,8 +46,9 @@ const style = styleFor(process.stdout);
 const labs = chapters.filter(hasLab);
 const keys = process.stdin.isTTY === true;
 const latest = new Map<string, LabGrade>();
-// A change saved while a grade runs is not lost: one more grade follows.
-const DEBOUNCE_MS = 250;
+// A change saved while a grade runs is not lost: one more grade follows. An editor's save is
+// often several writes in a row: wait this long after the last one (vitest's own watch waits 100 ms).
+const DEBOUNCE_MS = 100;
 
 // Set once the lab to watch is known; keys other than q wait for it.
 let current: Chapter | undefined;
@@ -71,11 +76,22 @@ function snapshot(): Snapshot | undefined {
   }
 }
 
-function grade(chapter: Chapter, signal?: AbortSignal): Promise<LabGrade> {
+/** The warm vitest of the lab being graded; one lab at a time is kept warm. */
+let warm: WarmLab | undefined;
+
+async function warmFor(chapter: Chapter): Promise<WarmLab> {
+  if (warm?.chapter === chapter) return warm;
+  await warm?.close();
+  warm = new WarmLab(chapter, "labs");
+  return warm;
+}
+
+async function grade(chapter: Chapter, signal?: AbortSignal): Promise<LabGrade> {
   const task = chapter === current ? focus : undefined;
   return gradeLab(chapter, {
     impl: "labs",
     snapshot: snapshot(),
+    warm: await warmFor(chapter),
     ...(signal === undefined ? {} : { signal }),
     ...(wallTimeoutMs === undefined ? {} : { wallTimeoutMs }),
     ...(task === undefined ? {} : { task }),
@@ -111,7 +127,8 @@ function regrade(): void {
     return;
   }
   const controller = new AbortController();
-  if (process.stdout.isTTY) process.stdout.write(style.paint("dim", `\ngrading ${labId(chapter)}…\n`));
+  // Said on a pipe too: an editor's task runner (or a test) knows a save was taken.
+  process.stdout.write(style.paint("dim", `\ngrading ${labId(chapter)}…\n`));
   const done = grade(chapter, controller.signal).then((result) => {
     running = undefined;
     if (!result.run.cancelled) {
@@ -119,6 +136,9 @@ function regrade(): void {
       rememberGrade(result);
       if (chapter === current) show(result);
     }
+    // A run that broke its warm vitest (a hang, a crash) threw it away: warm a new one now, so
+    // that the next save does not wait for it.
+    if (!quitting && !again) warm?.prepare();
     if (again) {
       again = false;
       regrade();
@@ -247,6 +267,7 @@ async function quit(code = 0): Promise<void> {
     running.controller.abort(); // vitest runs detached from the terminal: stop it and what it started
     await running.done;
   }
+  await warm?.close();
   process.exit(code);
 }
 

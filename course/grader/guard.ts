@@ -11,17 +11,22 @@
 //   the grader decides; if the grader dies of it, the lifeline tells the guard.
 // - It passes fd 3 (the results channel, see events.ts) to vitest and closes its own copy.
 //
+// - With --commands, it also passes fd 4 (the grader's commands to a warm vitest, see warm-vitest.ts).
+//
 // It writes JSON lines on stdout: {"vitest":pid,"helpers":[...],"mechanism":"..."}, then {"exit":code,"signal":name}.
 // vitest's own stdout and stderr go to the guard's stderr, which the grader keeps the end of.
 //
-// Usage (by run-lab.ts only): node --import tsx guard.ts <scratch folder> <command> [args...]
+// Usage (by run-lab.ts and warm-lab.ts only): node --import tsx guard.ts <scratch folder> [--commands] <command> [args...]
 import { spawn } from "node:child_process";
 import { closeSync, rmSync } from "node:fs";
 import { childrenOf, descendantsOf, identity, isRunning } from "../foundation/proc";
 import { becomeSubreaper, reapOrphans } from "../foundation/subreaper";
-import { RESULTS_FD } from "./run-env";
+import { COMMANDS_FD, RESULTS_FD } from "./run-env";
 
-const [scratch, command, ...args] = process.argv.slice(2);
+const [scratch, ...rest] = process.argv.slice(2);
+// An explicit flag, never a guess from fstat: tsx's own pipes may sit on fd 4 here.
+const withCommands = rest[0] === "--commands";
+const [command, ...args] = withCommands ? rest.slice(1) : rest;
 if (scratch === undefined || command === undefined) {
   process.stderr.write("guard.ts is started by the grader (course/grader/run-lab.ts), not by hand\n");
   process.exit(2);
@@ -34,12 +39,14 @@ for (const signal of ["SIGINT", "SIGHUP"] as const) process.on(signal, () => und
 const helpers = childrenOf(process.pid).map(identity);
 const child = spawn(command, args, {
   detached: true, // its own process group: the lab's kill(0, ...) cannot reach the guard
-  stdio: ["ignore", 2, 2, RESULTS_FD],
+  stdio: ["ignore", 2, 2, RESULTS_FD, ...(withCommands ? [COMMANDS_FD] : [])],
 });
-try {
-  closeSync(RESULTS_FD); // vitest holds it now; when vitest is gone, the grader sees the channel end
-} catch {
-  // Not open: started without a results channel (vitest's reporter then writes nothing).
+for (const fd of withCommands ? [RESULTS_FD, COMMANDS_FD] : [RESULTS_FD]) {
+  try {
+    closeSync(fd); // vitest holds it now; when vitest is gone, the grader sees the channel end
+  } catch {
+    // Not open: started without a results channel (vitest's reporter then writes nothing).
+  }
 }
 const vitestPid = child.pid ?? -1;
 

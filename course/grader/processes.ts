@@ -87,14 +87,16 @@ export class RunProcesses {
 
   /**
    * Kill every process the run left, and say which of them the lab left (vitest's own are killed
-   * without a word). Named before killing: a dead process has no command line.
+   * without a word). Named before killing: a dead process has no command line. `spare` keeps
+   * processes alive: a warm vitest's spare test process, which has run nothing yet (warm-lab.ts).
    */
-  async sweep(timeoutMs = 5_000): Promise<Straggler[]> {
+  async sweep(timeoutMs = 5_000, spare: (entry: ProcessEntry) => boolean = () => false): Promise<Straggler[]> {
     const stragglers: Straggler[] = [];
     const killed: number[] = [];
+    const living = (): ProcessEntry[] => this.living().filter((entry) => !spare(entry));
     // A process may fork while we kill: go round until nothing is left.
     const deadline = performance.now() + timeoutMs;
-    for (let left = this.living(); left.length > 0 && performance.now() < deadline; left = this.living()) {
+    for (let left = living(); left.length > 0 && performance.now() < deadline; left = living()) {
       for (const entry of left) {
         if (!killed.includes(entry.pid) && !this.isInfrastructure(entry)) {
           stragglers.push({ pid: entry.pid, command: commandOf(entry.pid) || "(exited while being named)", startTicks: entry.startTicks });

@@ -44,8 +44,15 @@ function loadErrorMessage(error: SerializedError): string {
 if (resultsChannelOpen()) closeOnExec(RESULTS_FD);
 
 export default class GradeReporter implements Reporter {
+  private testTimeoutMs = 0;
+
   onInit(vitest: Vitest): void {
-    sendResult({ type: "run-start", testTimeoutMs: vitest.config.testTimeout });
+    this.testTimeoutMs = vitest.config.testTimeout;
+  }
+
+  // Once per run: `vitest run` has one; a warm vitest (watch mode, warm-vitest.ts) one per save.
+  onTestRunStart(): void {
+    sendResult({ type: "run-start", testTimeoutMs: this.testTimeoutMs });
   }
 
   onTestModuleCollected(module: TestModule): void {

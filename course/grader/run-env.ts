@@ -8,6 +8,13 @@
  */
 export const RESULTS_FD = 3;
 
+/**
+ * The grader's commands to a warm vitest (watch mode, see warm-vitest.ts): one JSON line per run
+ * to start. Like the results channel, a socket only the grader and that process hold, marked
+ * close-on-exec there before any worker starts.
+ */
+export const COMMANDS_FD = 4;
+
 /** The tests folder to run, relative to the course root (read by course/grader/vitest.config.ts). */
 export const TESTS_DIR_VARIABLE = "COURSE_GRADE_TESTS";
 

@@ -11,35 +11,26 @@
 //   life, or at the lab's time limit.
 // - Afterwards every process the run started is killed; those the lab left are named, with the
 //   test that was running when they were born, and fail that test.
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import type { Readable } from "node:stream";
 import { isRunning } from "../foundation/proc";
 import { becomeSubreaper, reapOrphans } from "../foundation/subreaper";
 import { type Chapter } from "../manifest";
-import { tsNodeArgs } from "../foundation/tsx";
 import { parseResults, readTrace, type GradeEvent } from "./events";
 import { buildOutcomes, type TestOutcome } from "./outcomes";
-import { killGroup } from "../foundation/processes";
+import { GuardedVitest, watchOver, type Containment, type RunExit } from "./guarded-vitest";
 import { RunProcesses, type Straggler } from "./processes";
 import { RUN_ID_VARIABLE, TESTS_DIR_VARIABLE, TRACE_DIR_VARIABLE, traceFile } from "./run-env";
-import { attributeBirths, explainEnd, failLeavers, NO_RESULT, type VitestEnd } from "./run-end";
-import { watchRun, type StopReason } from "./watchdog";
+import { attributeBirths, explainEnd, failLeavers, NO_RESULT } from "./run-end";
 import { courseRoot, filesUnder, type Impl, labId, testsFolder } from "../foundation/layout";
 
 export type { TestOutcome } from "./outcomes";
 export type { Straggler } from "./processes";
 
-export interface Containment {
-  /** "subreaper": every descendant is found; "groups only": orphans go to pid 1, found by process group and marker. */
-  kind: "subreaper" | "groups only";
-  /** Which mechanism ran, in a sentence. */
-  mechanism: string;
-}
+export type { Containment } from "./guarded-vitest";
 
 export interface LabRun {
   /** "00-welcome" */
@@ -85,66 +76,7 @@ export function labTimeLimitMs(chapter: Chapter): number {
 }
 
 const vitestBin = path.join(path.dirname(createRequire(import.meta.url).resolve("vitest/package.json")), "vitest.mjs");
-const graderConfig = "course/grader/vitest.config.ts";
-const guardScript = path.join(courseRoot, "course/grader/guard.ts");
-
-/** The end of a stream's text (vitest prints little: the grader's reporter replaces its console output). */
-class OutputTail {
-  private text = "";
-  constructor(private readonly limit = 8_000) {}
-  add(chunk: Buffer): void {
-    this.text = (this.text + chunk.toString("utf8")).slice(-this.limit);
-  }
-  toString(): string {
-    return this.text.trim();
-  }
-}
-
-/** What came over a stream so far, and a way to wait for its end. */
-interface Collected {
-  text: () => string;
-  /** Resolves when the stream has ended (every writer is gone), or after `timeoutMs`. */
-  ended: (timeoutMs: number) => Promise<void>;
-}
-
-function collect(stream: Readable): Collected {
-  const chunks: Buffer[] = [];
-  let done = false;
-  const finished = new Promise<void>((resolve) => {
-    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-    stream.once("end", resolve);
-    stream.once("close", resolve);
-    stream.once("error", () => resolve());
-  }).then(() => {
-    done = true;
-  });
-  return {
-    text: () => Buffer.concat(chunks).toString("utf8"),
-    ended: async (timeoutMs) => {
-      if (done) return;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([finished, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
-      clearTimeout(timer);
-    },
-  };
-}
-
-/** JSON lines from the guard's stdout, to `onMessage`. */
-function guardMessages(guard: ChildProcess, onMessage: (message: Record<string, unknown>) => void): void {
-  let pending = "";
-  guard.stdout?.on("data", (chunk: Buffer) => {
-    pending += chunk.toString("utf8");
-    for (let newline = pending.indexOf("\n"); newline >= 0; newline = pending.indexOf("\n")) {
-      const line = pending.slice(0, newline);
-      pending = pending.slice(newline + 1);
-      try {
-        onMessage(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        // Not from the guard: nothing else writes there.
-      }
-    }
-  });
-}
+export const graderConfig = "course/grader/vitest.config.ts";
 
 interface VitestRun {
   testsDir: string;
@@ -158,86 +90,15 @@ interface VitestRun {
   testNamePattern: string | undefined;
 }
 
-/** Run vitest over `testsDir` under the guard; kill its process group when the watchdog says so or `signal` aborts. */
-async function runVitest({
-  testsDir,
-  env,
-  scratch,
-  traceDir,
-  processes,
-  wallTimeoutMs,
-  stallTimeoutMs,
-  signal,
-  testNamePattern,
-}: VitestRun): Promise<Omit<VitestEnd, "results"> & { results: Collected; guard: ChildProcess; containment: Containment }> {
+/** Run `vitest run` over `testsDir` under the guard; kill its process group when the watchdog says so or `signal` aborts. */
+async function runVitest({ testsDir, env, scratch, traceDir, processes, wallTimeoutMs, stallTimeoutMs, signal, testNamePattern }: VitestRun): Promise<{
+  exit: RunExit;
+  vitest: GuardedVitest;
+}> {
   const filter = testNamePattern === undefined ? [] : ["--testNamePattern", testNamePattern];
-  const guard = spawn(
-    process.execPath,
-    [...tsNodeArgs, guardScript, scratch, process.execPath, vitestBin, "run", "--config", graderConfig, ...filter, testsDir],
-    {
-      cwd: courseRoot,
-      env,
-      stdio: ["pipe", "pipe", "pipe", "pipe"],
-    },
-  );
-  guard.stdin?.on("error", () => undefined);
-  const output = new OutputTail();
-  guard.stderr?.on("data", (chunk: Buffer) => output.add(chunk));
-  const results = collect(guard.stdio[3] as Readable);
-
-  let vitestPid: number | undefined;
-  let containment: Containment = { kind: "groups only", mechanism: "groups only: the guard never said which mechanism it had" };
-  let stopped: StopReason | undefined;
-  const kill = (): void => {
-    if (vitestPid !== undefined) void killGroup(vitestPid);
-  };
-  const observer = setInterval(() => {
-    if (vitestPid !== undefined) processes.observe(vitestPid);
-  }, 200);
-
-  const ended = new Promise<{ code: number | null; signal: string | null; guardDied?: string }>((resolve) => {
-    guardMessages(guard, (message) => {
-      if (typeof message.vitest === "number") {
-        vitestPid = message.vitest;
-        processes.setGuard(guard.pid ?? -1, Array.isArray(message.helpers) ? message.helpers.map(String) : []);
-        processes.observe(vitestPid);
-        const subreaper = message.subreaper === true && becomeSubreaper().active;
-        containment = { kind: subreaper ? "subreaper" : "groups only", mechanism: String(message.mechanism) };
-        if (stopped || signal?.aborted) kill();
-      }
-      if ("exit" in message) {
-        resolve({ code: typeof message.exit === "number" ? message.exit : null, signal: typeof message.signal === "string" ? message.signal : null });
-      }
-    });
-    guard.once("error", (err) => resolve({ code: null, signal: null, guardDied: `the grader could not start its guard process: ${err.message}` }));
-    guard.once("exit", (code, sig) =>
-      resolve({ code: null, signal: null, guardDied: `the grader's guard process ended (${sig ?? `exit code ${code}`}) before vitest did` }),
-    );
-  });
-
-  const disarm = watchRun(traceDir, wallTimeoutMs, stallTimeoutMs, (reason) => {
-    stopped = reason;
-    kill();
-  });
-  signal?.addEventListener("abort", kill);
-  if (signal?.aborted) kill();
-
-  const end = await ended;
-  disarm();
-  clearInterval(observer);
-  signal?.removeEventListener("abort", kill);
-  const cancelled = signal?.aborted === true;
-  // Wait for vitest's whole group to be gone: a killed worker must not be counted as a straggler.
-  if ((stopped || cancelled) && vitestPid !== undefined) await killGroup(vitestPid);
-  return {
-    ...end,
-    ...(stopped ? { stopped } : {}),
-    cancelled,
-    output: output.toString(),
-    results,
-    guard,
-    containment,
-  };
+  const vitest = new GuardedVitest(scratch, [process.execPath, vitestBin, "run", "--config", graderConfig, ...filter, testsDir], env, processes, false);
+  const { end, stopped, cancelled } = await watchOver(vitest, vitest.ended, { traceDir, processes, wallTimeoutMs, stallTimeoutMs, signal });
+  return { exit: { ...end, ...(stopped ? { stopped } : {}), cancelled, output: vitest.output.toString() }, vitest };
 }
 
 /**
@@ -245,7 +106,7 @@ async function runVitest({
  * the process is gone without running its exit handlers (its heartbeat file is still there).
  * (vitest ends its workers with a signal too, but between tests.)
  */
-function diedInTest(traceDir: string, trace: GradeEvent[]): number[] {
+export function diedInTest(traceDir: string, trace: GradeEvent[]): number[] {
   const open = new Map<number, number>();
   for (const event of trace) {
     if (event.type === "started") open.set(event.pid, (open.get(event.pid) ?? 0) + 1);
@@ -258,59 +119,134 @@ function diedInTest(traceDir: string, trace: GradeEvent[]): number[] {
     .filter((pid) => (open.get(pid) ?? 0) > 0 && !isRunning(pid));
 }
 
-/** Close the guard's lifeline: it kills whatever is left, removes the scratch folder, and exits. */
-async function releaseGuard(guard: ChildProcess): Promise<void> {
-  if (guard.exitCode !== null || guard.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => guard.once("exit", () => resolve()));
-  guard.stdin?.end();
-  await exited;
+/** The lab's test files, relative to the course root. */
+export function testFilesOf(testsDir: string): string[] {
+  return filesUnder(testsDir)
+    .filter((file) => file.endsWith(".test.ts"))
+    .map((file) => `${testsDir}/${file}`);
+}
+
+/** A run that cannot start: the lab has no test files. */
+export function noTestFiles(testsDir: string): Pick<LabRun, "outcomes" | "compileError" | "stragglers"> {
+  return { outcomes: [], compileError: `${testsDir} has no test files (*.test.ts). \`git checkout ${testsDir}\` restores them.`, stragglers: [] };
+}
+
+/** A run's scratch folder: the trace folder, and vitest's temp dir (its transform cache), removed with it. */
+export function makeScratch(): { scratch: string; traceDir: string; tmp: string } {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), "course-grade-"));
+  const traceDir = path.join(scratch, "trace");
+  const tmp = path.join(scratch, "tmp");
+  mkdirSync(traceDir);
+  mkdirSync(tmp);
+  return { scratch, traceDir, tmp };
+}
+
+/** The environment of a graded vitest: which implementation, which tests, where the trace goes, the run's marker. */
+export function runEnvironment(impl: Impl, testsDir: string, traceDir: string, tmp: string, runId: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    COURSE_IMPL: impl,
+    [RUN_ID_VARIABLE]: runId,
+    [TESTS_DIR_VARIABLE]: testsDir,
+    [TRACE_DIR_VARIABLE]: traceDir,
+    // vitest keeps transformed modules in a folder under the temp dir and does not
+    // always remove it (never, when the run is killed): keep it inside our scratch.
+    TMPDIR: tmp,
+  };
+}
+
+export function newRunId(): string {
+  return randomBytes(8).toString("hex");
+}
+
+/** Everything the judge needs to know of one run. */
+export interface RunRecord {
+  chapter: Chapter;
+  testsDir: string;
+  testFiles: string[];
+  exit: RunExit;
+  /** The run's share of the results channel. */
+  resultsText: string;
+  trace: GradeEvent[];
+  diedSuddenly: number[];
+  stragglers: Straggler[];
+}
+
+/** Turn what a run left (results, trace, how it ended, stragglers) into one outcome per test, and the run's verdict. */
+export function judgeRun({
+  chapter,
+  testsDir,
+  testFiles,
+  exit,
+  resultsText,
+  trace,
+  diedSuddenly,
+  stragglers,
+}: RunRecord): Pick<LabRun, "outcomes" | "compileError" | "hung"> {
+  const results = parseResults(resultsText, courseRoot);
+  // The trace says which test started and ended where; its results never count (see events.ts).
+  const traced: GradeEvent[] = trace.flatMap((event): GradeEvent[] => {
+    if (event.type === "started") return [event];
+    if (event.type === "finished")
+      return [{ ...event, state: "skip", message: "its result never reached the grader: the run ended before vitest's main process reported it" }];
+    return []; // file loading: only for left-behind processes
+  });
+  const summary = buildOutcomes({
+    events: [...results.events, ...traced],
+    testFiles,
+    taskIds: chapter.lab.tasks.map((task) => task.id),
+    ...(exit.stopped ? { stopped: exit.stopped } : {}),
+    courseRoot,
+  });
+  attributeBirths(stragglers, trace);
+  const ending = explainEnd({ ...exit, results: resultsText, diedSuddenly }, results, trace, summary);
+  let outcomes = summary.outcomes;
+  const { noResultReason, voidResults } = ending;
+  if (noResultReason !== undefined) {
+    outcomes = outcomes.map((outcome) => (outcome.message === NO_RESULT ? { ...outcome, message: noResultReason } : outcome));
+  }
+  outcomes = failLeavers(outcomes, stragglers);
+  if (voidResults !== undefined) {
+    outcomes = outcomes.map((outcome) =>
+      outcome.state === "pass" ? { ...outcome, state: "fail" as const, message: "not counted: the run's results were tampered with (see above)" } : outcome,
+    );
+  }
+  // vitest failed before any test file was even looked at: a broken config, a missing dependency.
+  const collected = results.events.some((event) => event.type === "collected");
+  let { compileError } = summary;
+  if (!exit.stopped && !exit.cancelled && exit.code !== 0 && !collected && ending.hung === undefined && compileError === undefined) {
+    compileError = `vitest could not run ${testsDir} (exit code ${exit.code ?? exit.signal ?? "none"}):\n${exit.output || "(no output)"}`;
+  }
+  const hung = [summary.hung, ending.hung].filter((text) => text !== undefined).join("; ");
+  return {
+    outcomes,
+    ...(compileError === undefined ? {} : { compileError }),
+    ...(hung === "" ? {} : { hung }),
+  };
 }
 
 export async function runLab(chapter: Chapter, options: RunLabOptions): Promise<LabRun> {
   const began = performance.now();
   const testsDir = options.testsDir ?? testsFolder(chapter);
-  const testFiles = filesUnder(testsDir)
-    .filter((file) => file.endsWith(".test.ts"))
-    .map((file) => `${testsDir}/${file}`);
-  const lab = labId(chapter);
+  const testFiles = testFilesOf(testsDir);
   const subreaper = becomeSubreaper();
   const finish = (parts: Omit<LabRun, "lab" | "impl" | "durationMs" | "containment"> & { containment?: Containment }): LabRun => ({
-    lab,
+    lab: labId(chapter),
     impl: options.impl,
     containment: { kind: subreaper.active ? "subreaper" : "groups only", mechanism: subreaper.mechanism },
     ...parts,
     durationMs: Math.round(performance.now() - began),
   });
 
-  if (testFiles.length === 0) {
-    return finish({
-      outcomes: [],
-      compileError: `${testsDir} has no test files (*.test.ts). \`git checkout ${testsDir}\` restores them.`,
-      stragglers: [],
-    });
-  }
+  if (testFiles.length === 0) return finish(noTestFiles(testsDir));
 
-  const scratch = mkdtempSync(path.join(os.tmpdir(), "course-grade-"));
-  const traceDir = path.join(scratch, "trace");
-  const tmp = path.join(scratch, "tmp");
-  mkdirSync(traceDir);
-  mkdirSync(tmp);
-  const runId = randomBytes(8).toString("hex");
+  const { scratch, traceDir, tmp } = makeScratch();
+  const runId = newRunId();
   try {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      COURSE_IMPL: options.impl,
-      [RUN_ID_VARIABLE]: runId,
-      [TESTS_DIR_VARIABLE]: testsDir,
-      [TRACE_DIR_VARIABLE]: traceDir,
-      // vitest keeps transformed modules in a folder under the temp dir and does not
-      // always remove it (never, when the run is killed): keep it inside our scratch.
-      TMPDIR: tmp,
-    };
     const processes = new RunProcesses(runId, courseRoot);
-    const exit = await runVitest({
+    const { exit, vitest } = await runVitest({
       testsDir,
-      env,
+      env: runEnvironment(options.impl, testsDir, traceDir, tmp, runId),
       scratch,
       traceDir,
       processes,
@@ -322,56 +258,20 @@ export async function runLab(chapter: Chapter, options: RunLabOptions): Promise<
     const stragglers = await processes.sweep();
     // vitest wrote its last results before it exited, but they may still be on their way: the
     // channel ends when every holder is gone (vitest, and its esbuild, swept just now).
-    await exit.results.ended(5_000);
+    await vitest.results.ended(5_000);
     // Read the trace before the guard goes: it removes the scratch folder.
     const trace = readTrace(traceFile(traceDir), courseRoot);
     const diedSuddenly = exit.stopped || exit.cancelled ? [] : diedInTest(traceDir, trace);
-    await releaseGuard(exit.guard);
+    await vitest.release();
     // Processes of the run that ended by themselves after the guard had gone (vitest, its esbuild)
     // came to this subreaper as orphans: reap them, or they stay zombies until the grader exits.
     // The guard was Node's own child: libuv has reaped it, and it must never be stolen from libuv.
-    reapOrphans((pid) => pid === exit.guard.pid);
-    const results = parseResults(exit.results.text(), courseRoot);
-    // The trace says which test started and ended where; its results never count (see events.ts).
-    const traced: GradeEvent[] = trace.flatMap((event): GradeEvent[] => {
-      if (event.type === "started") return [event];
-      if (event.type === "finished")
-        return [{ ...event, state: "skip", message: "its result never reached the grader: the run ended before vitest's main process reported it" }];
-      return []; // file loading: only for left-behind processes
-    });
-    const summary = buildOutcomes({
-      events: [...results.events, ...traced],
-      testFiles,
-      taskIds: chapter.lab.tasks.map((task) => task.id),
-      ...(exit.stopped ? { stopped: exit.stopped } : {}),
-      courseRoot,
-    });
-    attributeBirths(stragglers, trace);
-    const ending = explainEnd({ ...exit, results: exit.results.text(), diedSuddenly }, results, trace, summary);
-    let outcomes = summary.outcomes;
-    const { noResultReason, voidResults } = ending;
-    if (noResultReason !== undefined) {
-      outcomes = outcomes.map((outcome) => (outcome.message === NO_RESULT ? { ...outcome, message: noResultReason } : outcome));
-    }
-    outcomes = failLeavers(outcomes, stragglers);
-    if (voidResults !== undefined) {
-      outcomes = outcomes.map((outcome) =>
-        outcome.state === "pass" ? { ...outcome, state: "fail" as const, message: "not counted: the run's results were tampered with (see above)" } : outcome,
-      );
-    }
-    // vitest failed before any test file was even looked at: a broken config, a missing dependency.
-    const collected = results.events.some((event) => event.type === "collected");
-    let { compileError } = summary;
-    if (!exit.stopped && !exit.cancelled && exit.code !== 0 && !collected && ending.hung === undefined && compileError === undefined) {
-      compileError = `vitest could not run ${testsDir} (exit code ${exit.code ?? exit.signal ?? "none"}):\n${exit.output || "(no output)"}`;
-    }
-    const hung = [summary.hung, ending.hung].filter((text) => text !== undefined).join("; ");
+    reapOrphans((pid) => pid === vitest.guard.pid);
+    const verdict = judgeRun({ chapter, testsDir, testFiles, exit, resultsText: vitest.results.since(), trace, diedSuddenly, stragglers });
     return finish({
-      outcomes,
-      ...(compileError === undefined ? {} : { compileError }),
-      ...(hung === "" ? {} : { hung }),
+      ...verdict,
       stragglers,
-      containment: exit.containment,
+      containment: vitest.containment,
       ...(exit.cancelled ? { cancelled: true as const } : {}),
     });
   } finally {

@@ -28,6 +28,40 @@ function projectOptions(): ts.CompilerOptions {
   return options;
 }
 
+/**
+ * What a type check keeps for the next check of the same folder (watch mode checks a lab on every
+ * save): the files outside the folder, parsed and bound once (Node's types, the libraries: they do
+ * not change while the learner works), and the last program, whose structure TypeScript reuses.
+ * The folder's own files are read again every time. A cold check of a small lab takes a few
+ * hundred ms, mostly in those libraries; a warm one a fraction of that.
+ */
+interface CheckCache {
+  host: ts.CompilerHost;
+  last?: ts.Program;
+}
+
+const caches = new Map<string, CheckCache>();
+
+function cacheFor(inFolder: string): CheckCache {
+  const known = caches.get(inFolder);
+  if (known) return known;
+  const host = ts.createCompilerHost(projectOptions());
+  const parsed = new Map<string, ts.SourceFile>();
+  const read = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, language, onError, shouldCreate) => {
+    if (fileName.startsWith(inFolder)) return read(fileName, language, onError, shouldCreate);
+    let source = parsed.get(fileName);
+    if (!source) {
+      source = read(fileName, language, onError, shouldCreate);
+      if (source) parsed.set(fileName, source);
+    }
+    return source;
+  };
+  const cache: CheckCache = { host };
+  caches.set(inFolder, cache);
+  return cache;
+}
+
 /** Type errors in the lab's files (labs/ or solutions/, as graded); [] when they type-check. */
 export function typeCheckLab(chapter: Chapter, impl: Impl): TypeProblem[] {
   return typeCheckFiles(`${impl}/${labId(chapter)}`, chapter.lab.files);
@@ -41,8 +75,10 @@ export function typeCheckLab(chapter: Chapter, impl: Impl): TypeProblem[] {
 export function typeCheckFiles(folder: string, files: string[]): TypeProblem[] {
   const roots = files.map((file) => path.join(courseRoot, folder, file)).filter((file) => ts.sys.fileExists(file));
   if (roots.length === 0) return [];
-  const program = ts.createProgram(roots, projectOptions());
   const inLab = `${path.join(courseRoot, folder)}/`;
+  const cache = cacheFor(inLab);
+  const program = ts.createProgram({ rootNames: roots, options: projectOptions(), host: cache.host, ...(cache.last ? { oldProgram: cache.last } : {}) });
+  cache.last = program;
   const problems: TypeProblem[] = [];
   for (const source of program.getSourceFiles()) {
     if (!source.fileName.startsWith(inLab) || source.fileName.includes("/tests/")) continue;

@@ -1,64 +1,20 @@
 // The grader's own tests: it must grade the real lab 00 both ways, and survive
 // labs that misbehave (fixture labs in course/tests/fixtures, see its README).
 import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { findChapter, type Chapter } from "../manifest";
+import { findChapter } from "../manifest";
 import { isAlive, pidsWithEnv, tsNodeArgs, waitFor } from "../testkit";
 import type { GradeReport } from "../grader/report";
 import { runLab } from "../grader/run-lab";
 import { TESTS_DIR_VARIABLE } from "../grader/run-env";
 import { firstFailure, scoreLab } from "../grader/score";
-import { courseRoot, filesUnder } from "../foundation/layout";
+import { fixtureChapter, fixtureLab, removeFixtureLabs } from "./helpers/fixture-labs";
+import { courseRoot } from "../foundation/layout";
 
-const FIXTURES = "course/tests/fixtures";
-const scratch = path.join(courseRoot, ".course", "grader-fixtures", randomBytes(4).toString("hex"));
-
-afterAll(() => {
-  rmSync(scratch, { recursive: true, force: true });
-  try {
-    rmdirSync(path.dirname(scratch)); // only when no other run's scratch is in it
-  } catch {
-    // Not empty, or already gone.
-  }
-});
-
-/** Relative imports that leave the fixture lab, re-aimed from the scratch copy. */
-function rewriteImports(source: string, from: string, to: string, labSource: string): string {
-  return source.replace(/(from\s+")(\.{1,2}\/[^"]+)(")/g, (whole, open: string, spec: string, close: string) => {
-    const target = path.resolve(path.dirname(from), spec);
-    if (target.startsWith(`${labSource}/`)) return whole; // inside the lab: copied along
-    const moved = path.relative(path.dirname(to), target);
-    return `${open}${moved.startsWith(".") ? moved : `./${moved}`}${close}`;
-  });
-}
-
-/** Copy a fixture lab to the scratch folder, undisguised; returns its tests folder, relative to the course root. */
-function fixtureLab(name: string): string {
-  const labSource = path.join(courseRoot, FIXTURES, name);
-  const labTarget = path.join(scratch, name);
-  for (const file of filesUnder(`${FIXTURES}/${name}`)) {
-    const from = path.join(labSource, file);
-    const to = path.join(labTarget, file.replace(/\.fixture\.ts$/, ".test.ts").replace(/\.ts\.txt$/, ".ts"));
-    mkdirSync(path.dirname(to), { recursive: true });
-    writeFileSync(to, rewriteImports(readFileSync(from, "utf8"), from, to, labSource));
-  }
-  return path.relative(courseRoot, path.join(labTarget, "tests"));
-}
-
-/** A chapter for a fixture lab; it never enters the real manifest. */
-function fixtureChapter(slug: string, taskIds: string[]): Chapter {
-  return {
-    number: "99",
-    slug,
-    title: `fixture: ${slug}`,
-    summary: "",
-    lab: { files: [], tasks: taskIds.map((id) => ({ id, title: id, short: id, points: 1, hints: [] })) },
-  };
-}
+afterAll(removeFixtureLabs);
 
 /** Processes of a run, found by its (unique, scratch) tests folder in their environment. */
 function processesOfRun(testsDir: string): number[] {
