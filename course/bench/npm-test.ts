@@ -1,0 +1,80 @@
+// The maintainers' loop: `npm test`, every check it makes, on a fresh clone of the course.
+//
+// The goal is a time, not a race against a peer: at most 3 minutes on a 2-core machine, measured
+// alone. So the ratio is 180 s / the measured time (goal >= 1), and the details give each step's
+// time as `npm test` printed it, and the load average before and after: a figure taken while the
+// machine was busy says so. The clone is of the commit checked out (`git clone` of this course),
+// with this course's node_modules linked in (an install is not part of `npm test`).
+//
+//   npm run bench -- npm-test
+// Skipped, with the reason, outside a git checkout (a learner's handout has no history to clone).
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { courseRoot } from "../foundation/layout";
+import type { Benchmark, BenchResult } from "./types";
+
+const GOAL_SECONDS = 180;
+/** A run that takes longer than this is stopped, and reported as such. */
+const RUN_LIMIT_MS = 30 * 60_000;
+
+const loadAverage = (): string => `${os.loadavg().map((load) => load.toFixed(2)).join(", ")} on ${os.availableParallelism()} CPUs`;
+
+/** A fresh clone of the course's checked-out commit, with its node_modules linked; removed on exit. */
+function freshClone(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "npm-test-bench-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const clone = spawnSync("git", ["clone", "--quiet", courseRoot, dir], { encoding: "utf8" });
+  if (clone.status !== 0) throw new Error(`bench npm-test: git clone failed: ${clone.stderr.trim() || clone.error?.message}`);
+  symlinkSync(path.join(courseRoot, "node_modules"), path.join(dir, "node_modules"));
+  return dir;
+}
+
+/** Run `npm test` in `root`, in its own process group; its exit code and output. */
+function npmTest(root: string): Promise<{ code: number | null; output: string; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn("npm", ["test"], { cwd: root, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const limit = setTimeout(() => {
+      try {
+        process.kill(-(child.pid ?? 0), "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }, RUN_LIMIT_MS);
+    child.once("error", reject);
+    child.once("close", (code) => {
+      clearTimeout(limit);
+      resolve({ code, output, ms: performance.now() - started });
+    });
+  });
+}
+
+async function run(): Promise<BenchResult> {
+  const name = `npm test on a fresh clone, all chapters (goal: ${GOAL_SECONDS} s on 2 cores, alone)`;
+  if (!existsSync(path.join(courseRoot, ".git"))) {
+    return { name, ratio: NaN, goal: 1, details: ["not a git checkout: there is no commit to clone"] };
+  }
+  const before = loadAverage();
+  const { code, output, ms } = await npmTest(freshClone());
+  const seconds = ms / 1000;
+  // Each step's own line: "ok   solutions pass every test (all 12 chapters) (41.3 s)".
+  const steps = output.split("\n").filter((line) => /^(ok {3}|FAIL )/.test(line));
+  const verdict = /^check: .*$/m.exec(output)?.[0] ?? "no verdict line (stopped?)";
+  return {
+    name,
+    ratio: GOAL_SECONDS / seconds,
+    goal: 1,
+    details: [
+      `npm test: ${seconds.toFixed(1)} s, exit code ${code ?? "none"}; ${verdict}`,
+      ...steps.map((line) => `  ${line}`),
+      `load average (1, 5, 15 min): ${before} before, ${loadAverage()} after`,
+    ],
+  };
+}
+
+export const benchmarks: Benchmark[] = [{ id: "npm-test", run }];
