@@ -19,7 +19,11 @@ const GOAL_SECONDS = 180;
 /** A run that takes longer than this is stopped, and reported as such. */
 const RUN_LIMIT_MS = 30 * 60_000;
 
-const loadAverage = (): string => `${os.loadavg().map((load) => load.toFixed(2)).join(", ")} on ${os.availableParallelism()} CPUs`;
+const loadAverage = (): string =>
+  `${os
+    .loadavg()
+    .map((load) => load.toFixed(2))
+    .join(", ")} on ${os.availableParallelism()} CPUs`;
 
 /** A fresh clone of the course's checked-out commit, with its node_modules linked; removed on exit. */
 function freshClone(): string {
