@@ -49,6 +49,36 @@ describe("logs", () => {
   );
 
   it(
+    "the log is read to the pipe's end, not to the program's exit: a line written after the program was reaped is logged",
+    async () => {
+      const dir = tempDir("supd-logs-");
+      // The program prints a line and exits. A process it started in a session of its own (so that
+      // the clean-up of the program's group spares it) still holds the pipe: it waits until supd has
+      // reaped the program (kill -0 fails), writes one more line and exits. Only then does the pipe end.
+      // (The program exits only once that process has left its group: a file says so.)
+      const detached = path.join(dir, "detached");
+      const script = [
+        "echo early",
+        `setsid sh -c 'touch "$1"; while kill -0 "$0" 2>/dev/null; do sleep 0.01; done; echo late' "$$" ${JSON.stringify(detached)} &`,
+        `while [ ! -e ${JSON.stringify(detached)} ]; do sleep 0.01; done`,
+      ].join("\n");
+      const config = writeConfig(dir, { parent: sh(script, { startMs: 0, startRetries: 0, autorestart: false }) });
+      const supd = await startSupd(config);
+      await waitForProgram(supd.socket, "parent", "finished (EXITED)", (p) => p.state === "EXITED" || p.state === "FATAL");
+      const lines = await waitFor(
+        'parent.log to hold "late", written after the program exited (a supervisor that stops reading at the exit loses it)',
+        () => {
+          const found = linesOf(readLog(dir, "parent"));
+          return found.includes("late") ? found : undefined;
+        },
+        { timeoutMs: 15_000 },
+      );
+      expect(lines).toEqual(["early", "late"]);
+    },
+    TEST_MS,
+  );
+
+  it(
     "SIGHUP reopens the logs: after a rename (logrotate), new lines go to a new file, and no line is lost",
     async () => {
       const dir = tempDir("supd-logs-");
