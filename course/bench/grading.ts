@@ -15,11 +15,11 @@
 //   npm run bench -- grading          every lab
 //   npm run bench -- grading:09       one lab
 //   GRADING_BENCH_ROUNDS=3 npm run bench -- grading
-import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { mutate } from "./patch";
+import { timedRun } from "./timed-run";
 import type { Benchmark, BenchResult } from "./types";
 import { courseRoot } from "../foundation/layout";
 
@@ -56,32 +56,16 @@ interface Graded {
 }
 
 /** Run the lab's tests against solutions/ in `root`, timing the whole run. */
-function grade(root: string, lab: string): Promise<Graded> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn("npx", ["vitest", "run", `labs/${lab}/tests`], {
-      cwd: root,
-      env: { ...process.env, COURSE_IMPL: "solutions", NO_COLOR: "1", FORCE_COLOR: "0" },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const limit = setTimeout(() => {
-      try {
-        process.kill(-(child.pid ?? 0), "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }, RUN_LIMIT_MS);
-    child.once("error", reject);
-    child.once("close", (code) => {
-      clearTimeout(limit);
-      const summary = /^\s*Tests\s+(.*)$/m.exec(output)?.[1]?.trim() ?? "no summary (stopped?)";
-      resolve({ ms: performance.now() - started, code, summary: `Tests ${summary}` });
-    });
-  });
+async function grade(root: string, lab: string): Promise<Graded> {
+  const { code, output, ms } = await timedRun(
+    "npx",
+    ["vitest", "run", `labs/${lab}/tests`],
+    root,
+    { COURSE_IMPL: "solutions", NO_COLOR: "1", FORCE_COLOR: "0" },
+    RUN_LIMIT_MS,
+  );
+  const summary = /^\s*Tests\s+(.*)$/m.exec(output)?.[1]?.trim() ?? "no summary (stopped?)";
+  return { ms, code, summary: `Tests ${summary}` };
 }
 
 /** The mutated files of one lab: where each goes (relative to the course root) and its text. */

@@ -8,11 +8,12 @@
 //
 //   npm run bench -- npm-test
 // Skipped, with the reason, outside a git checkout (a learner's handout has no history to clone).
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { courseRoot } from "../foundation/layout";
+import { timedRun } from "./timed-run";
 import type { Benchmark, BenchResult } from "./types";
 
 const GOAL_SECONDS = 180;
@@ -35,36 +36,13 @@ function freshClone(): string {
   return dir;
 }
 
-/** Run `npm test` in `root`, in its own process group; its exit code and output. */
-function npmTest(root: string): Promise<{ code: number | null; output: string; ms: number }> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn("npm", ["test"], { cwd: root, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"], detached: true });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const limit = setTimeout(() => {
-      try {
-        process.kill(-(child.pid ?? 0), "SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }, RUN_LIMIT_MS);
-    child.once("error", reject);
-    child.once("close", (code) => {
-      clearTimeout(limit);
-      resolve({ code, output, ms: performance.now() - started });
-    });
-  });
-}
-
 async function run(): Promise<BenchResult> {
   const name = `npm test on a fresh clone, all chapters (goal: ${GOAL_SECONDS} s on 2 cores, alone)`;
   if (!existsSync(path.join(courseRoot, ".git"))) {
     return { name, ratio: NaN, goal: 1, details: ["not a git checkout: there is no commit to clone"] };
   }
   const before = loadAverage();
-  const { code, output, ms } = await npmTest(freshClone());
+  const { code, output, ms } = await timedRun("npm", ["test"], freshClone(), { NO_COLOR: "1" }, RUN_LIMIT_MS);
   const seconds = ms / 1000;
   // Each step's own line: "ok   solutions pass every test (all 12 chapters) (41.3 s)".
   const steps = output.split("\n").filter((line) => /^(ok {3}|FAIL )/.test(line));
