@@ -90,7 +90,9 @@ export class WarmLab {
     const instance = this.instance ?? this.start();
     this.instance = instance;
     const { vitest, traceDir } = instance;
-    await vitest.started;
+    // Not awaited when it has started already: the command then goes out before the caller does
+    // anything else (grade-lab.ts type-checks the lab right after calling run()).
+    if (vitest.vitestPid === undefined) await vitest.started;
 
     // Each run's own trace: the last run's test processes are gone, and so are their lines.
     writeFileSync(traceFile(traceDir), "");
