@@ -10,6 +10,9 @@
 //      the untouched starters, with python3, strace and faketime unreachable (a learner's fresh
 //      copy on a bare machine), and with the solutions in labs/ (every lab cell shows the
 //      finished behaviour: no NOT_YET marker).
+// Steps 3-6 run in child processes that share nothing but the machine, side by side (the lab
+// runs from the start, the machinery tests and notebooks once the type checks are done), and
+// each is reported in its place, its time counted from its start.
 // Flags: --no-notebooks, --no-machinery (quicker local runs; CI runs all). Naming chapters
 // (`npm test -- 03`) checks only those: steps 1-4 and 6 for their files, without 5 (the
 // machinery is no chapter's). The project's tsc still checks the whole project (a chapter's
@@ -27,7 +30,7 @@ import { readmeProblems } from "../check/readme";
 import { notebookImportable, projectTypeErrors, tslabTypeErrors } from "../check/typecheck";
 import { formatProblems, lintProblems } from "../check/lint";
 import { newestNodeTypeErrors } from "../check/newest-node";
-import { runLab, type LabRun } from "../grader/run-lab";
+import { labRunsInChild } from "../check/lab-runs";
 import { snapshotProblems } from "../grader/snapshot";
 import { courseRoot, labId, labTestFiles, type Impl } from "../foundation/layout";
 import { chapters, findChapter, type Chapter } from "../manifest";
@@ -93,44 +96,6 @@ function startEarly(run: () => Promise<string[] | StepResult>): Promise<string[]
   const started = options.dryRun ? Promise.resolve([]) : run();
   started.catch(() => undefined);
   return started;
-}
-
-/** What is wrong with a lab run, given what every test should have done. */
-function labProblems(chapter: Chapter, run: LabRun, expected: "pass" | "fail"): string[] {
-  const where = `${run.impl}/${labId(chapter)}`;
-  const problems: string[] = [];
-  if (run.compileError) problems.push(`${where}: does not load: ${run.compileError}`);
-  if (run.hung) problems.push(`${where}: hung: ${run.hung}`);
-  for (const s of run.stragglers) problems.push(`${where}: left process ${s.pid} running (${s.command}); it was killed`);
-  if (run.outcomes.length === 0) problems.push(`${where}: no test ran`);
-  const taskIds = new Set(chapter.lab.tasks.map((t) => t.id));
-  for (const outcome of run.outcomes) {
-    const name = `${outcome.file} > ${outcome.name}`;
-    if (outcome.task === null || !taskIds.has(outcome.task)) problems.push(`${name}: not inside a task's describe(); tasks are ${[...taskIds].join(", ")}`);
-    if (expected === "pass" && outcome.state !== "pass" && outcome.state !== "skip") {
-      problems.push(`${name}: ${outcome.state} on the solution: ${outcome.message ?? ""}`);
-    }
-    if (expected === "fail" && outcome.state === "pass") {
-      problems.push(`${name}: passes on the untouched starter, so it proves nothing; make it check the behaviour`);
-    }
-  }
-  for (const task of chapter.lab.tasks) {
-    if (!run.outcomes.some((o) => o.task === task.id)) problems.push(`${where}: task "${task.id}" has no tests`);
-  }
-  return problems;
-}
-
-async function labsCheck(impl: Impl, expected: "pass" | "fail"): Promise<string[]> {
-  const problems: string[] = [];
-  for (const chapter of options.selected) {
-    const run = await runLab(chapter, { impl });
-    const counts = `${run.outcomes.filter((o) => o.state === expected).length}/${run.outcomes.length}`;
-    const skipped = run.outcomes.filter((o) => o.state === "skip");
-    console.log(`     ${labId(chapter)}: ${counts} ${expected === "pass" ? "passed" : "failed"} (${(run.durationMs / 1000).toFixed(1)} s)`);
-    for (const s of skipped) console.log(`       skipped: ${s.name}`);
-    problems.push(...labProblems(chapter, run, expected));
-  }
-  return problems;
 }
 
 /** Run a node script from the course root as a child; resolves with its exit code and output (never rejects). */
@@ -253,9 +218,24 @@ async function main(): Promise<void> {
   // report them in their place. (Marked handled at once: a rejection waits for its step.)
   const lintRun = startEarly(lintProblems);
   const formatRun = startEarly(formatProblems);
+  // The lab runs too (solutions, then starters, one lab at a time), in a child of their own: the
+  // grader there counts only its own descendants, so they can run beside everything else.
+  const labsStarted = performance.now();
+  const solutionsRun = startEarly(() => labRunsInChild(selected, "solutions", "pass"));
+  const startersRun = startEarly(async () => {
+    await solutionsRun;
+    return labRunsInChild(selected, "labs", "fail");
+  });
   await check("type-check (project TypeScript, strict)", projectTypeErrors);
   await check("type-check (tslab's TypeScript 5.0, what notebooks import)", () => tslabTypeErrors(someChapters ? notebookImportableOf(selected) : undefined));
   await check("type-check against the newest Node's types (@types/node24)", newestNodeTypeErrors);
+  // The machinery tests and the notebook runs are children that share nothing but the machine and
+  // nothing with the lab runs: started now, beside them, each fills the time the others spend
+  // waiting on their own children. (After the type checks, which run in this process and keep
+  // both cores busy alone.)
+  const sideBySide = performance.now();
+  const machineryRun = options.machinery ? startEarly(machineryTests) : undefined;
+  const notebooksRun = options.notebooks ? startEarly(notebooksCheck) : undefined;
   await check("lint (eslint .)", () => lintRun);
   await check("format (prettier --check .)", () => formatRun);
   await check("integrity: manifest, notebooks, starters, hints", () => staticProblems(selected));
@@ -264,14 +244,8 @@ async function main(): Promise<void> {
   await check("integrity: notebooks and labs never refer to solutions/", () => solutionReferences(courseRoot));
   await check("integrity: README chapter table matches the manifest", readmeProblems);
   await check("integrity: lab snapshot up to date (npm run course:freeze)", snapshotProblems);
-  await check(`solutions pass every test (${which})`, () => labsCheck("solutions", "pass"));
-  await check(`untouched starters fail every test (${which})`, () => labsCheck("labs", "fail"));
-  // The machinery tests and the notebook runs are children that share nothing but the machine:
-  // side by side, each fills the time the other spends waiting on its own children. (Never beside
-  // the lab runs above: the grader counts every process of this one it did not start as left behind.)
-  const sideBySide = performance.now();
-  const machineryRun = options.machinery ? startEarly(machineryTests) : undefined;
-  const notebooksRun = options.notebooks ? startEarly(notebooksCheck) : undefined;
+  await check(`solutions pass every test (${which})`, () => solutionsRun, labsStarted);
+  await check(`untouched starters fail every test (${which})`, () => startersRun, labsStarted);
   if (machineryRun) await check("machinery tests (kernel, runner, grader)", () => machineryRun, sideBySide);
   if (notebooksRun)
     await check(`notebooks run with no error, against the starters and the solutions (course kernel; ${which})`, () => notebooksRun, sideBySide);

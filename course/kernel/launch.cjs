@@ -22,14 +22,26 @@ if (!connectionFile || process.argv.length !== 3) {
   process.exit(2);
 }
 
-/** @param {string} id */
-function requireFromCourse(id) {
+/**
+ * Where a package's file is, from the course (or from a package's folder); exits with what to do when it is missing.
+ * @param {string} id
+ * @param {string} from
+ */
+function resolveFromCourse(id, from = courseRoot) {
   try {
-    return require(require.resolve(id, { paths: [courseRoot] }));
+    return require.resolve(id, { paths: [from] });
   } catch (err) {
     process.stderr.write(`The course kernel cannot load "${id}" from ${courseRoot}.\n` + `Run "npm install" in the course folder first.\n(${String(err)})\n`);
     process.exit(1);
   }
+}
+
+/**
+ * @param {string} id
+ * @param {string} from
+ */
+function requireFromCourse(id, from = courseRoot) {
+  return require(resolveFromCourse(id, from));
 }
 
 /** The TypeScript that tslab compiles cells with (its own pinned copy), for kernel_info. */
@@ -56,6 +68,9 @@ const zmq = requireFromCourse("zeromq");
 require("./send-queue.cjs").installSendQueue(zmq, key);
 
 process.chdir(courseRoot);
+// tslab's own pinned TypeScript, the copy its compiler uses.
+const tslabDir = path.dirname(resolveFromCourse("tslab/package.json"));
+require("./node-types.cjs").onlyNodeTypes(courseRoot, requireFromCourse("@tslab/typescript-for-tslab", tslabDir).sys);
 const { CourseKernel } = require("./kernel.cjs");
 const kernel = new CourseKernel(
   {

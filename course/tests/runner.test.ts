@@ -135,6 +135,13 @@ describe("the kernel speaks proper Jupyter", () => {
     expect(executed.cells[0]!.outputs!.filter((o) => o.output_type === "stream")).toEqual([]);
   });
 
+  it("compiles cells against Node 20's types only, not @types/node24's (the newest-Node type check's)", async () => {
+    // fs.mkdtempDisposableSync is in Node 24's types, not in Node 20's: a cell calling it must not compile.
+    const file = writeNotebook("node-types.ipynb", ['import * as fs from "node:fs";\nconsole.log(typeof fs.mkdtempDisposableSync);']);
+    const { run } = await runMarked(file);
+    expect(run.failures).toEqual([{ cell: 1, kind: "error", message: expect.stringMatching(/'mkdtempDisposableSync' does not exist/) }]);
+  });
+
   it("shows a cell's last expression as its result, Out[n], not as printed text", async () => {
     const file = writeNotebook("result.ipynb", ["console.log('first');", "6 * 7", "'text'"]);
     const { run, executed } = await runMarked(file);
