@@ -2,11 +2,14 @@
 // every one. The labs run one after another through the grader, in a child process of their own
 // (this file, run by tsx): the grader counts every process its process did not start as left
 // behind by the lab, so in npm test's own process nothing else could run beside it; in a child,
-// the type checks, the machinery tests and the notebook runs can.
+// the type checks, the machinery tests and the notebook runs can. One warm vitest grades every
+// lab of a step (warm-lab.ts, as watch mode does): the same verdicts as a fresh `vitest run` per
+// lab, without its start-up each time (a run that goes wrong gets a fresh one for the next lab).
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { runLab, type LabRun } from "../grader/run-lab";
+import type { LabRun } from "../grader/run-lab";
+import { WarmGrader } from "../grader/warm-lab";
 import { courseRoot, type Impl, labId } from "../foundation/layout";
 import { tsNodeArgs } from "../foundation/tsx";
 import { findChapter, type Chapter } from "../manifest";
@@ -41,13 +44,15 @@ export function labProblems(chapter: Chapter, run: LabRun, expected: Expected): 
 /** Run the labs one after another; print a line per lab (and its skipped tests); their problems. */
 async function runLabs(chapters: Chapter[], impl: Impl, expected: Expected): Promise<string[]> {
   const problems: string[] = [];
+  const grader = new WarmGrader(impl);
   for (const chapter of chapters) {
-    const run = await runLab(chapter, { impl });
+    const run = await grader.run(chapter);
     const counts = `${run.outcomes.filter((o) => o.state === expected).length}/${run.outcomes.length}`;
     console.log(`${labId(chapter)}: ${counts} ${expected === "pass" ? "passed" : "failed"} (${(run.durationMs / 1000).toFixed(1)} s)`);
     for (const s of run.outcomes.filter((o) => o.state === "skip")) console.log(`  skipped: ${s.name}`);
     problems.push(...labProblems(chapter, run, expected));
   }
+  await grader.close();
   return problems;
 }
 

@@ -11,7 +11,7 @@ import { chapters, type Chapter, type Task } from "../manifest";
 import { chapterArg, parseCommandLine, secondsArg, taskArg, usageError } from "./lib/args";
 import { watchScreen } from "./lib/grade-text";
 import { gradeLab, hasLab, type LabGrade } from "../grader/grade-lab";
-import { WarmLab } from "../grader/warm-lab";
+import { WarmGrader } from "../grader/warm-lab";
 import { formatHint, hintNumber, markHintSeen, nextHint } from "./lib/hints";
 import { lastGrade, rememberGrade } from "../grader/lab-status";
 import { failures } from "../grader/score";
@@ -76,22 +76,15 @@ function snapshot(): Snapshot | undefined {
   }
 }
 
-/** The warm vitest of the lab being graded; one lab at a time is kept warm. */
-let warm: WarmLab | undefined;
-
-async function warmFor(chapter: Chapter): Promise<WarmLab> {
-  if (warm?.chapter === chapter) return warm;
-  await warm?.close();
-  warm = new WarmLab(chapter, "labs");
-  return warm;
-}
+/** One warm vitest grades every lab, the one watched and, at the start, the search for it. */
+const warm = new WarmGrader("labs");
 
 async function grade(chapter: Chapter, signal?: AbortSignal): Promise<LabGrade> {
   const task = chapter === current ? focus : undefined;
   return gradeLab(chapter, {
     impl: "labs",
     snapshot: snapshot(),
-    warm: await warmFor(chapter),
+    warm,
     ...(signal === undefined ? {} : { signal }),
     ...(wallTimeoutMs === undefined ? {} : { wallTimeoutMs }),
     ...(task === undefined ? {} : { task }),
@@ -138,7 +131,7 @@ function regrade(): void {
     }
     // A run that broke its warm vitest (a hang, a crash) threw it away: warm a new one now, so
     // that the next save does not wait for it.
-    if (!quitting && !again) warm?.prepare();
+    if (!quitting && !again) warm.prepare();
     if (again) {
       again = false;
       regrade();
@@ -267,7 +260,7 @@ async function quit(code = 0): Promise<void> {
     running.controller.abort(); // vitest runs detached from the terminal: stop it and what it started
     await running.done;
   }
-  await warm?.close();
+  await warm.close();
   process.exit(code);
 }
 

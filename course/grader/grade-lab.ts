@@ -3,7 +3,7 @@
 // the learner changed.
 import type { Chapter, Task } from "../manifest";
 import { runLab, type LabRun } from "./run-lab";
-import type { WarmLab } from "./warm-lab";
+import type { WarmGrader } from "./warm-lab";
 import { scoreLab, type LabScore } from "./score";
 import { modifiedTests, type FileChange, type Snapshot } from "./snapshot";
 import { typeCheckLab, type TypeProblem } from "./typecheck";
@@ -29,7 +29,7 @@ export interface GradeOptions {
   /** Run only this task's tests. */
   task?: Task;
   /** Grade on this warm vitest (watch mode) instead of a fresh `vitest run`: the same verdicts, sooner. */
-  warm?: WarmLab;
+  warm?: WarmGrader;
 }
 
 /** A chapter whose lab has no tasks yet (being written) has nothing to grade. */
@@ -48,7 +48,7 @@ export async function gradeLab(chapter: Chapter, options: GradeOptions): Promise
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.task === undefined ? {} : { testNamePattern: taskPattern(options.task) }),
   };
-  const running = options.warm ? options.warm.run(runOptions) : runLab(chapter, { impl: options.impl, ...runOptions });
+  const running = options.warm ? options.warm.run(chapter, runOptions) : runLab(chapter, { impl: options.impl, ...runOptions });
   // vitest runs in its own processes meanwhile: the type check costs no extra time.
   const typeProblems = typeCheckLab(chapter, options.impl);
   let run = await running;

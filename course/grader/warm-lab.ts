@@ -1,5 +1,6 @@
-// A lab graded again and again by one warm vitest (`npm run watch`): the same run as runLab
-// (run-lab.ts), the same verdict, without paying vitest's start-up on every save.
+// Labs graded again and again by one warm vitest (`npm run watch` on every save, `npm test` for
+// every lab in turn): the same run as runLab (run-lab.ts), the same verdict, without paying
+// vitest's start-up each time.
 //
 //   grader ─▶ guard.ts ─▶ warm-vitest.ts (one vitest, kept) ─▶ a fresh test process per test file ─▶ lab
 //
@@ -49,16 +50,18 @@ interface Instance {
   runs: number;
 }
 
-export type WarmRunOptions = Omit<RunLabOptions, "impl" | "testsDir">;
+export type WarmRunOptions = Omit<RunLabOptions, "impl">;
 
-export class WarmLab {
+/** Every lab's tests: one warm vitest can grade any lab. */
+export const EVERY_LAB = "labs/*/tests";
+
+export class WarmGrader {
   private instance: Instance | undefined;
 
   constructor(
-    readonly chapter: Chapter,
     private readonly impl: Impl,
-    /** Another tests folder, relative to the course root (the grader's own tests use fixture labs). */
-    private readonly testsDir: string = testsFolder(chapter),
+    /** The tests folders this vitest may run, relative to the course root: a glob (every lab's), or one folder (a fixture lab). */
+    private readonly scope: string = EVERY_LAB,
   ) {}
 
   /** The warm vitest's main process, while there is one (tests check that it is kept, or replaced). */
@@ -74,18 +77,19 @@ export class WarmLab {
   private start(): Instance {
     const { scratch, traceDir, tmp } = makeScratch();
     const runId = newRunId();
-    const env = runEnvironment(this.impl, this.testsDir, traceDir, tmp, runId);
+    const env = runEnvironment(this.impl, this.scope, traceDir, tmp, runId);
     const vitest = new GuardedVitest(scratch, [process.execPath, ...tsNodeArgs, warmScript, graderConfig], env, undefined, true);
     return { vitest, scratch, traceDir, runId, runs: 0 };
   }
 
-  /** Grade the lab once: the same LabRun as runLab, from the warm vitest (started first when there is none). */
-  async run(options: WarmRunOptions = {}): Promise<LabRun> {
+  /** Grade a lab once: the same LabRun as runLab, from the warm vitest (started first when there is none). */
+  async run(chapter: Chapter, options: WarmRunOptions = {}): Promise<LabRun> {
     const began = performance.now();
-    const testFiles = testFilesOf(this.testsDir);
-    const lab = labId(this.chapter);
+    const testsDir = options.testsDir ?? testsFolder(chapter);
+    const testFiles = testFilesOf(testsDir);
+    const lab = labId(chapter);
     if (testFiles.length === 0) {
-      return { lab, impl: this.impl, ...noTestFiles(this.testsDir), containment: { kind: "groups only", mechanism: "no run" }, durationMs: 0 };
+      return { lab, impl: this.impl, ...noTestFiles(testsDir), containment: { kind: "groups only", mechanism: "no run" }, durationMs: 0 };
     }
     const instance = this.instance ?? this.start();
     this.instance = instance;
@@ -103,13 +107,13 @@ export class WarmLab {
     const resultsMark = vitest.results.mark();
     const outputMark = vitest.output.mark();
     instance.runs += 1;
-    vitest.commands?.write(`${JSON.stringify({ run: instance.runs, testNamePattern: options.testNamePattern ?? null })}\n`);
+    vitest.commands?.write(`${JSON.stringify({ run: instance.runs, testsDir, testNamePattern: options.testNamePattern ?? null })}\n`);
 
     const finished = Promise.race([vitest.results.runEnd(resultsMark).then(() => "run-end" as const), vitest.ended]);
     const { end, stopped, cancelled } = await watchOver(vitest, finished, {
       traceDir,
       processes,
-      wallTimeoutMs: options.wallTimeoutMs ?? labTimeLimitMs(this.chapter),
+      wallTimeoutMs: options.wallTimeoutMs ?? labTimeLimitMs(chapter),
       stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
       signal: options.signal,
     });
@@ -129,8 +133,8 @@ export class WarmLab {
     const stragglers = await processes.sweep(5_000, spare);
     const diedSuddenly = stopped || cancelled ? [] : diedInTest(traceDir, trace);
     const verdict = judgeRun({
-      chapter: this.chapter,
-      testsDir: this.testsDir,
+      chapter,
+      testsDir,
       testFiles,
       exit,
       resultsText: vitest.results.since(resultsMark),

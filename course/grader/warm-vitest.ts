@@ -8,7 +8,8 @@
 // and the heartbeat work as before, and the grader sweeps what each run left (warm-lab.ts).
 //
 // Commands come over fd 4 (COMMANDS_FD, a socket only the grader and this process hold), one
-// JSON line per run: {"run": <number>, "testNamePattern": <string> | null}. Each run starts with
+// JSON line per run: {"run": <number>, "testsDir": <folder>, "testNamePattern": <string> | null}:
+// the tests of that folder (one lab's, within the folders this vitest was started for). Each run starts with
 // the reporter's "run-start" line and ends with its "run-end" line on fd 3. When fd 4 closes,
 // vitest closes and this process exits.
 //
@@ -23,13 +24,14 @@ import { courseRoot } from "../foundation/layout";
 
 interface RunCommand {
   run: number;
+  testsDir: string;
   testNamePattern: string | null;
 }
 
 function parseCommand(line: string): RunCommand {
   const command = JSON.parse(line) as Partial<RunCommand>;
-  if (typeof command.run !== "number") throw new Error(`not a run command: ${line}`);
-  return { run: command.run, testNamePattern: typeof command.testNamePattern === "string" ? command.testNamePattern : null };
+  if (typeof command.run !== "number" || typeof command.testsDir !== "string") throw new Error(`not a run command: ${line}`);
+  return { run: command.run, testsDir: command.testsDir, testNamePattern: typeof command.testNamePattern === "string" ? command.testNamePattern : null };
 }
 
 const config = process.argv[2];
@@ -62,12 +64,13 @@ function forgetTransforms(): void {
   }
 }
 
-async function run({ testNamePattern }: RunCommand): Promise<void> {
+async function run({ testsDir, testNamePattern }: RunCommand): Promise<void> {
   if (testNamePattern === null) vitest.resetGlobalTestNamePattern();
   else vitest.setGlobalTestNamePattern(testNamePattern);
   forgetTransforms();
-  // Globbed again each time: a test file may have been added, or deleted.
-  const specifications = await vitest.globTestSpecifications();
+  // Globbed again each time (a test file may have been added, or deleted), in this folder only.
+  const folder = `${path.join(courseRoot, testsDir)}/`;
+  const specifications = (await vitest.globTestSpecifications()).filter((specification) => specification.moduleId.startsWith(folder));
   await vitest.runTestSpecifications(specifications, true);
 }
 

@@ -8,7 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { courseRoot } from "../foundation/layout";
-import { WarmLab } from "../grader/warm-lab";
+import { WarmGrader, type WarmRunOptions } from "../grader/warm-lab";
+import type { LabRun } from "../grader/run-lab";
 import { TESTS_DIR_VARIABLE } from "../grader/run-env";
 import { isAlive, pidsWithEnv, processEntry, waitFor, waitForExit } from "../testkit";
 import { commandOf } from "../foundation/proc";
@@ -17,17 +18,31 @@ import { fixtureChapter, fixtureLab, removeFixtureLabs } from "./helpers/fixture
 afterAll(removeFixtureLabs);
 
 const chapter = fixtureChapter("warm", ["answers"]);
-const labs: WarmLab[] = [];
+/** The warm fixture lab's grader, as watch uses one: each run grades the fixture. */
+interface WarmFixtureLab {
+  run: (options?: WarmRunOptions) => Promise<LabRun>;
+  readonly vitestPid: number | undefined;
+  close: () => Promise<void>;
+}
+
+const graders: WarmGrader[] = [];
 afterEach(async () => {
-  for (const lab of labs.splice(0)) await lab.close();
+  for (const grader of graders.splice(0)) await grader.close();
 });
 
-/** A fresh copy of the fixture, and a warm lab over it; `save` writes a new answer.ts. */
-function warmFixture(): { lab: WarmLab; testsDir: string; save: (body: string, imports?: string) => void } {
+/** A fresh copy of the fixture, and a warm grader over it; `save` writes a new answer.ts. */
+function warmFixture(): { lab: WarmFixtureLab; testsDir: string; save: (body: string, imports?: string) => void } {
   const testsDir = fixtureLab("warm");
   const file = path.join(courseRoot, testsDir, "..", "answer.ts");
-  const lab = new WarmLab(chapter, "labs", testsDir);
-  labs.push(lab);
+  const grader = new WarmGrader("labs", testsDir);
+  graders.push(grader);
+  const lab: WarmFixtureLab = {
+    run: (options = {}) => grader.run(chapter, { testsDir, ...options }),
+    get vitestPid() {
+      return grader.vitestPid;
+    },
+    close: () => grader.close(),
+  };
   const save = (body: string, imports = ""): void => writeFileSync(file, `${imports}export function answer(): number {\n${body}\n}\n`);
   return { lab, testsDir, save };
 }
