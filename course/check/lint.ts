@@ -1,5 +1,6 @@
 // The habits, as npm test steps: ESLint's rules (eslint.config.js, type-aware) and Prettier's
-// layout (.prettierrc.json). Both run from node_modules, on the whole course; each problem is one line.
+// layout (.prettierrc.json). Both run from node_modules, on the whole course or on some of its
+// files and folders (one chapter's, for `npm test -- NN`); each problem is one line.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -35,9 +36,9 @@ interface EslintFileResult {
   messages: { ruleId: string | null; severity: number; line?: number; column?: number; message: string }[];
 }
 
-/** Every ESLint problem, as `file:line:col rule: message`. */
-export async function lintProblems(): Promise<string[]> {
-  const { code, stdout, stderr } = await runNode(binOf("eslint", "eslint"), [".", "--format", "json"]);
+/** Every ESLint problem in `paths` (relative to the course root), as `file:line:col rule: message`. */
+export async function lintProblems(paths: string[] = ["."]): Promise<string[]> {
+  const { code, stdout, stderr } = await runNode(binOf("eslint", "eslint"), [...paths, "--format", "json"]);
   if (code === 0) return [];
   let results: EslintFileResult[];
   try {
@@ -56,9 +57,9 @@ export async function lintProblems(): Promise<string[]> {
 
 const SHOWN_FILES = 20;
 
-/** Every file Prettier would lay out differently (the first SHOWN_FILES of them, and how many). */
-export async function formatProblems(): Promise<string[]> {
-  const { code, stdout, stderr } = await runNode(binOf("prettier", "prettier"), ["--list-different", "."]);
+/** Every file in `paths` that Prettier would lay out differently (the first SHOWN_FILES of them, and how many). */
+export async function formatProblems(paths: string[] = ["."]): Promise<string[]> {
+  const { code, stdout, stderr } = await runNode(binOf("prettier", "prettier"), ["--list-different", ...paths]);
   if (code === 0) return [];
   const files = stdout.split("\n").filter((line) => line.trim() !== "");
   if (code !== 1 || files.length === 0) return [`prettier could not run (exit ${code}):`, ...stderr.trim().split("\n").slice(-30)];

@@ -16,10 +16,11 @@
 // Flags: --no-notebooks, --no-machinery (quicker local runs; CI runs all). Naming chapters
 // (`npm test -- 03`) checks only those: steps 1-4 and 6 for their files, without 5 (the
 // machinery is no chapter's). The project's tsc still checks the whole project (a chapter's
-// types reach into the course's), and the cross-chapter integrity checks stay (they are quick).
+// types reach into the course's), and the cross-chapter integrity checks stay (they are quick);
+// lint and format look at the chapters' own files (their lab, solution and manifest entry).
 // --dry-run prints the steps it would run, and runs none.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -32,7 +33,7 @@ import { formatProblems, lintProblems } from "../check/lint";
 import { newestNodeTypeErrors } from "../check/newest-node";
 import { labRunsInChild } from "../check/lab-runs";
 import { snapshotProblems } from "../grader/snapshot";
-import { courseRoot, labId, labTestFiles, type Impl } from "../foundation/layout";
+import { courseRoot, labFolder, labId, labTestFiles, solutionFolder, type Impl } from "../foundation/layout";
 import { chapters, findChapter, type Chapter } from "../manifest";
 import { HIDE_TOOLS_VARIABLE } from "../runner/hide-tools";
 
@@ -197,6 +198,12 @@ function parseArgs(argv: string[]): Options {
   };
 }
 
+/** A chapter's own files, for lint and format: its lab, its solution, its manifest entry (and the manifest that lists it). */
+function chapterFiles(selected: Chapter[]): string[] {
+  const files = selected.flatMap((c) => [labFolder(c), solutionFolder(c), `course/chapters/${labId(c)}.ts`]);
+  return [...files, "course/manifest.ts"].filter((file) => existsSync(path.join(courseRoot, file)));
+}
+
 /** What tslab compiles for these chapters: their labs and solutions, and the notebook kit. */
 function notebookImportableOf(selected: Chapter[]): string[] {
   const dirs = [...selected.flatMap((c) => [`labs/${labId(c)}/`, `solutions/${labId(c)}/`]), "course/notebook-kit/"];
@@ -216,8 +223,9 @@ async function main(): Promise<void> {
   console.log(options.dryRun ? `npm test would check ${which}, in these steps:` : `npm test: ${which}`);
   // ESLint and Prettier run in child processes: start them now, beside the type checks, and
   // report them in their place. (Marked handled at once: a rejection waits for its step.)
-  const lintRun = startEarly(lintProblems);
-  const formatRun = startEarly(formatProblems);
+  const styled = someChapters ? chapterFiles(selected) : ["."];
+  const lintRun = startEarly(() => lintProblems(styled));
+  const formatRun = startEarly(() => formatProblems(styled));
   // The lab runs too (solutions, then starters, one lab at a time), in a child of their own: the
   // grader there counts only its own descendants, so they can run beside everything else.
   const labsStarted = performance.now();
@@ -236,8 +244,9 @@ async function main(): Promise<void> {
   const sideBySide = performance.now();
   const machineryRun = options.machinery ? startEarly(machineryTests) : undefined;
   const notebooksRun = options.notebooks ? startEarly(notebooksCheck) : undefined;
-  await check("lint (eslint .)", () => lintRun);
-  await check("format (prettier --check .)", () => formatRun);
+  const where = someChapters ? `on the files of ${which}` : ".";
+  await check(`lint (eslint ${where})`, () => lintRun);
+  await check(`format (prettier --check ${where})`, () => formatRun);
   await check("integrity: manifest, notebooks, starters, hints", () => staticProblems(selected));
   await check("integrity: starters export what solutions export", () => exportMismatches(selected));
   await check("integrity: imports go down the layers only (course/check/layers.ts)", () => layerProblems(courseRoot));
