@@ -117,7 +117,6 @@ export class WarmGrader {
       stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
       signal: options.signal,
     });
-    if (process.env.WARM_DEBUG) console.error("run-end", Math.round(performance.now() - began));
     const exit: RunExit = {
       ...(end === "run-end" ? { code: 0, signal: null } : end),
       ...(stopped ? { stopped } : {}),
@@ -142,7 +141,6 @@ export class WarmGrader {
       diedSuddenly,
       stragglers,
     });
-    if (process.env.WARM_DEBUG) console.error("judged", Math.round(performance.now() - began));
     if (!alive || verdict.hung !== undefined) await this.close();
     return {
       lab,
