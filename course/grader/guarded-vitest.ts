@@ -57,6 +57,8 @@ export class OutputTail {
 /** What came over the results channel so far, and ways to wait for more. */
 export class Channel {
   private text = "";
+  /** Characters let go from the front (forget()): marks stay valid. */
+  private dropped = 0;
   private done = false;
   private readonly decoder = new StringDecoder("utf8");
   private readonly finished: Promise<void>;
@@ -79,11 +81,18 @@ export class Channel {
 
   /** Where the text ends now: `since(mark())` later is what came after. */
   mark(): number {
-    return this.text.length;
+    return this.dropped + this.text.length;
   }
 
   since(mark = 0): string {
-    return this.text.slice(mark);
+    return this.text.slice(Math.max(0, mark - this.dropped));
+  }
+
+  /** Let go of the text before `mark` (a warm vitest's earlier runs: a watch session may last hours). */
+  forget(mark: number): void {
+    const cut = Math.min(this.text.length, Math.max(0, mark - this.dropped));
+    this.text = this.text.slice(cut);
+    this.dropped += cut;
   }
 
   /** Resolves when the channel has ended (every writer is gone), or after `timeoutMs`. */
@@ -96,7 +105,7 @@ export class Channel {
 
   /** Resolves when the reporter's "run-end" line has come after `mark`, or the channel has ended. */
   runEnd(mark: number): Promise<void> {
-    const seen = (): boolean => this.done || /^\{"type":"run-end"\}$/m.test(this.text.slice(mark));
+    const seen = (): boolean => this.done || /^\{"type":"run-end"\}$/m.test(this.since(mark));
     if (seen()) return Promise.resolve();
     return new Promise((resolve) => {
       const wake = (): void => {

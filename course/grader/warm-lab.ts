@@ -105,6 +105,7 @@ export class WarmGrader {
     processes.setGuard(vitest.guard.pid ?? -1, vitest.guardHelpers);
     if (vitest.vitestPid !== undefined) processes.observe(vitest.vitestPid);
     const resultsMark = vitest.results.mark();
+    vitest.results.forget(resultsMark);
     const outputMark = vitest.output.mark();
     instance.runs += 1;
     vitest.commands?.write(`${JSON.stringify({ run: instance.runs, testsDir, testNamePattern: options.testNamePattern ?? null })}\n`);
