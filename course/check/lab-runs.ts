@@ -5,13 +5,13 @@
 // the type checks, the machinery tests and the notebook runs can. One warm vitest grades every
 // lab of a step (warm-lab.ts, as watch mode does): the same verdicts as a fresh `vitest run` per
 // lab, without its start-up each time (a run that goes wrong gets a fresh one for the next lab).
-import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LabRun } from "../grader/run-lab";
 import { WarmGrader } from "../grader/warm-lab";
-import { courseRoot, type Impl, labId } from "../foundation/layout";
+import { type Impl, labId } from "../foundation/layout";
 import { tsNodeArgs } from "../foundation/tsx";
+import { runNodeChild } from "./node-child";
 import { findChapter, type Chapter } from "../manifest";
 
 export type Expected = "pass" | "fail";
@@ -68,25 +68,15 @@ export interface LabRunsResult {
 }
 
 /** Run the labs of these chapters through the grader in a child process; never rejects. */
-export function labRunsInChild(chapters: Chapter[], impl: Impl, expected: Expected): Promise<LabRunsResult> {
-  return new Promise((resolve) => {
-    const args = [...tsNodeArgs, thisFile, impl, expected, ...chapters.map(labId)];
-    const child = spawn(process.execPath, args, { cwd: courseRoot, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.on("error", (err) => resolve({ problems: [`could not start the lab runs: ${err.message}`], notes: [] }));
-    child.on("close", (code, signal) => {
-      const lines = output.trimEnd().split("\n");
-      const last = lines.at(-1) ?? "";
-      if (code === 0 && last.startsWith(PROBLEMS_MARKER)) {
-        resolve({ problems: JSON.parse(last.slice(PROBLEMS_MARKER.length)) as string[], notes: lines.slice(0, -1) });
-      } else {
-        const ended = signal ? `signal ${signal}` : `exit code ${code}`;
-        resolve({ problems: [`the lab runs ended abnormally (${ended}):`, ...lines.slice(-60)], notes: [] });
-      }
-    });
-  });
+export async function labRunsInChild(chapters: Chapter[], impl: Impl, expected: Expected): Promise<LabRunsResult> {
+  const { code, signal, output } = await runNodeChild([...tsNodeArgs, thisFile, impl, expected, ...chapters.map(labId)]);
+  const lines = output.trimEnd().split("\n");
+  const last = lines.at(-1) ?? "";
+  if (code === 0 && last.startsWith(PROBLEMS_MARKER)) {
+    return { problems: JSON.parse(last.slice(PROBLEMS_MARKER.length)) as string[], notes: lines.slice(0, -1) };
+  }
+  const ended = signal ? `signal ${signal}` : `exit code ${code ?? "none"}`;
+  return { problems: [`the lab runs ended abnormally (${ended}):`, ...lines.slice(-60)], notes: [] };
 }
 
 // As the child: tsx course/check/lab-runs.ts <impl> <pass|fail> <lab>...

@@ -1,11 +1,11 @@
 // The habits, as npm test steps: ESLint's rules (eslint.config.js, type-aware) and Prettier's
 // layout (.prettierrc.json). Both run from node_modules, on the whole course or on some of its
 // files and folders (one chapter's, for `npm test -- NN`); each problem is one line.
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { courseRoot } from "../foundation/layout";
+import { runNodeChild } from "./node-child";
 
 const require = createRequire(import.meta.url);
 
@@ -18,19 +18,6 @@ export function binOf(name: string, command: string): string {
   return path.join(path.dirname(manifest), relative);
 }
 
-/** Run a node script from the course root; resolves with its exit code and output (never rejects). */
-function runNode(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd: courseRoot, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", (err) => resolve({ code: null, stdout, stderr: `${stderr}could not start ${script}: ${err.message}` }));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 interface EslintFileResult {
   filePath: string;
   messages: { ruleId: string | null; severity: number; line?: number; column?: number; message: string }[];
@@ -38,7 +25,7 @@ interface EslintFileResult {
 
 /** Every ESLint problem in `paths` (relative to the course root), as `file:line:col rule: message`. */
 export async function lintProblems(paths: string[] = ["."]): Promise<string[]> {
-  const { code, stdout, stderr } = await runNode(binOf("eslint", "eslint"), [...paths, "--format", "json"]);
+  const { code, stdout, stderr } = await runNodeChild([binOf("eslint", "eslint"), ...paths, "--format", "json"]);
   if (code === 0) return [];
   let results: EslintFileResult[];
   try {
@@ -59,7 +46,7 @@ const SHOWN_FILES = 20;
 
 /** Every file in `paths` that Prettier would lay out differently (the first SHOWN_FILES of them, and how many). */
 export async function formatProblems(paths: string[] = ["."]): Promise<string[]> {
-  const { code, stdout, stderr } = await runNode(binOf("prettier", "prettier"), ["--list-different", ...paths]);
+  const { code, stdout, stderr } = await runNodeChild([binOf("prettier", "prettier"), "--list-different", ...paths]);
   if (code === 0) return [];
   const files = stdout.split("\n").filter((line) => line.trim() !== "");
   if (code !== 1 || files.length === 0) return [`prettier could not run (exit ${code}):`, ...stderr.trim().split("\n").slice(-30)];

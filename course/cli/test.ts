@@ -19,7 +19,6 @@
 // types reach into the course's), and the cross-chapter integrity checks stay (they are quick);
 // lint and format look at the chapters' own files (their lab, solution and manifest entry).
 // --dry-run prints the steps it would run, and runs none.
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -32,6 +31,7 @@ import { notebookImportable, projectTypeErrors, tslabTypeErrors } from "../check
 import { formatProblems, lintProblems } from "../check/lint";
 import { newestNodeTypeErrors } from "../check/newest-node";
 import { labRunsInChild } from "../check/lab-runs";
+import { runNodeChild } from "../check/node-child";
 import { snapshotProblems } from "../grader/snapshot";
 import { courseRoot, labFolder, labId, labTestFiles, solutionFolder, type Impl } from "../foundation/layout";
 import { chapters, findChapter, type Chapter } from "../manifest";
@@ -97,18 +97,6 @@ function startEarly(run: () => Promise<string[] | StepResult>): Promise<string[]
   const started = options.dryRun ? Promise.resolve([]) : run();
   started.catch(() => undefined);
   return started;
-}
-
-/** Run a node script from the course root as a child; resolves with its exit code and output (never rejects). */
-function runNodeChild(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: courseRoot, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.on("error", (err) => resolve({ code: null, output: `${output}\ncould not start ${args[0]}: ${err.message}` }));
-    child.on("close", (code) => resolve({ code, output }));
-  });
 }
 
 async function machineryTests(): Promise<string[]> {

@@ -1,4 +1,5 @@
 // How the grader talks to the vitest it starts.
+import { readdirSync } from "node:fs";
 
 /**
  * The results channel: vitest's main process inherits it as this file descriptor (a socket whose
@@ -28,6 +29,20 @@ export const TRACE_DIR_VARIABLE = "COURSE_GRADE_TRACE";
 /** The heartbeat file of one test process. */
 export function heartbeatFile(dir: string, pid: number): string {
   return `${dir}/alive-${pid}`;
+}
+
+/** The test processes that have a heartbeat file in `dir` (none when the folder is gone). */
+export function heartbeatPids(dir: string): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries.flatMap((entry) => {
+    const pid = /^alive-(\d+)$/.exec(entry)?.[1];
+    return pid === undefined ? [] : [Number(pid)];
+  });
 }
 
 /** The test processes' trace, in the trace folder. */

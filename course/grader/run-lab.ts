@@ -12,7 +12,7 @@
 // - Afterwards every process the run started is killed; those the lab left are named, with the
 //   test that was running when they were born, and fail that test.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -23,7 +23,7 @@ import { parseResults, readTrace, type GradeEvent } from "./events";
 import { buildOutcomes, type TestOutcome } from "./outcomes";
 import { GuardedVitest, watchOver, type Containment, type RunExit } from "./guarded-vitest";
 import { RunProcesses, type Straggler } from "./processes";
-import { RUN_ID_VARIABLE, TESTS_DIR_VARIABLE, TRACE_DIR_VARIABLE, traceFile } from "./run-env";
+import { heartbeatPids, RUN_ID_VARIABLE, TESTS_DIR_VARIABLE, TRACE_DIR_VARIABLE, traceFile } from "./run-env";
 import { attributeBirths, explainEnd, failLeavers, NO_RESULT } from "./run-end";
 import { courseRoot, filesUnder, type Impl, labId, testsFolder } from "../foundation/layout";
 
@@ -112,11 +112,7 @@ export function diedInTest(traceDir: string, trace: GradeEvent[]): number[] {
     if (event.type === "started") open.set(event.pid, (open.get(event.pid) ?? 0) + 1);
     if (event.type === "finished" && event.pid !== undefined) open.set(event.pid, (open.get(event.pid) ?? 0) - 1);
   }
-  return readdirSync(traceDir)
-    .map((entry) => /^alive-(\d+)$/.exec(entry)?.[1])
-    .filter((pid): pid is string => pid !== undefined)
-    .map(Number)
-    .filter((pid) => (open.get(pid) ?? 0) > 0 && !isRunning(pid));
+  return heartbeatPids(traceDir).filter((pid) => (open.get(pid) ?? 0) > 0 && !isRunning(pid));
 }
 
 /** The lab's test files, relative to the course root. */

@@ -13,7 +13,7 @@
 // A run that did not end normally (stopped by the watchdog, cancelled, vitest or a test process
 // killed or crashed, results tampered with) throws the warm vitest away: the next run starts a
 // fresh one, so a lab that broke its test run can never spoil the next grade.
-import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { isAlive } from "../foundation/processes";
 import { reapOrphans } from "../foundation/subreaper";
@@ -22,7 +22,7 @@ import type { Chapter } from "../manifest";
 import { readTrace } from "./events";
 import { GuardedVitest, watchOver, type RunExit } from "./guarded-vitest";
 import { RunProcesses } from "./processes";
-import { traceFile } from "./run-env";
+import { heartbeatFile, heartbeatPids, traceFile } from "./run-env";
 import {
   DEFAULT_STALL_TIMEOUT_MS,
   diedInTest,
@@ -168,8 +168,7 @@ export class WarmGrader {
 
 /** Heartbeat files left by test processes that died (killed after their last test): not this run's. */
 function forgetDeadHeartbeats(traceDir: string): void {
-  for (const entry of readdirSync(traceDir)) {
-    const pid = /^alive-(\d+)$/.exec(entry)?.[1];
-    if (pid !== undefined && !isAlive(Number(pid))) rmSync(path.join(traceDir, entry), { force: true });
+  for (const pid of heartbeatPids(traceDir)) {
+    if (!isAlive(pid)) rmSync(heartbeatFile(traceDir, pid), { force: true });
   }
 }

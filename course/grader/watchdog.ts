@@ -3,8 +3,8 @@
 // test-trace.ts), which only synchronous code that never returns can cause.
 // (The other watchdog, the one that stops the run when the grader itself dies,
 // is a separate process: see guard.ts.)
-import { readdirSync, statSync } from "node:fs";
-import path from "node:path";
+import { statSync } from "node:fs";
+import { heartbeatFile, heartbeatPids } from "./run-env";
 import { isAlive } from "../foundation/processes";
 
 export interface StopReason {
@@ -24,19 +24,10 @@ export const SILENT_AFTER_MS = 5_000;
 
 /** Live test processes whose heartbeat is older than `silentMs`, the most silent first. */
 export function silentProcesses(heartbeatDir: string, silentMs: number): number[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(heartbeatDir);
-  } catch {
-    return [];
-  }
   const silent: { pid: number; silentFor: number }[] = [];
-  for (const entry of entries) {
-    const match = /^alive-(\d+)$/.exec(entry);
-    if (!match) continue;
-    const pid = Number(match[1]);
+  for (const pid of heartbeatPids(heartbeatDir)) {
     try {
-      const silentFor = Date.now() - statSync(path.join(heartbeatDir, entry)).mtimeMs;
+      const silentFor = Date.now() - statSync(heartbeatFile(heartbeatDir, pid)).mtimeMs;
       // A process that exited without removing its file (killed by vitest) is not stuck.
       if (silentFor > silentMs && isAlive(pid)) silent.push({ pid, silentFor });
     } catch {
