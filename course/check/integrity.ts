@@ -8,6 +8,7 @@ import { chapters, SHORT_TITLE_MAX, type Chapter } from "../manifest";
 import { courseRoot, labFolder, labId, labTestFiles, notebookPath, solutionFolder } from "../foundation/layout";
 import { KERNEL_NAME } from "../jupyter/paths";
 import { readNotebook } from "../runner/nbformat";
+import { projectPrograms } from "./project-programs";
 
 export { KERNEL_NAME };
 /** Hints per task: at least a nudge and a last step short of the answer. */
@@ -120,18 +121,9 @@ export function exportMismatches(selected: readonly Chapter[] = chapters): strin
       })),
     )
     .filter((p) => existsSync(p.starter) && existsSync(p.solution));
-  const program = ts.createProgram(
-    pairs.flatMap((p) => [p.starter, p.solution]),
-    {
-      strict: true,
-      noEmit: true,
-      skipLibCheck: true,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      target: ts.ScriptTarget.ES2022,
-      types: ["node"],
-    },
-  );
+  // The project's own program (tsconfig.json's settings), shared with the type check: every starter
+  // and solution is in it.
+  const program = projectPrograms().course;
   const checker = program.getTypeChecker();
   const exportsOf = (file: string): Map<string, string> => {
     const source = program.getSourceFile(file);

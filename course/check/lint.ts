@@ -1,11 +1,15 @@
 // The habits, as npm test steps: ESLint's rules (eslint.config.js, type-aware) and Prettier's
-// layout (.prettierrc.json). Both run from node_modules, on the whole course or on some of its
-// files and folders (one chapter's, for `npm test -- NN`); each problem is one line.
+// layout (.prettierrc.json), on the whole course or on some of its files and folders (one
+// chapter's, for `npm test -- NN`); each problem is one line. ESLint runs in this process, its
+// type-aware rules reading the programs the type check built (project-programs.ts), exactly as
+// `npm run lint` would with its own; Prettier runs from node_modules in a child.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { ESLint } from "eslint";
 import { courseRoot } from "../foundation/layout";
 import { runNodeChild } from "./node-child";
+import { projectPrograms } from "./project-programs";
 
 const require = createRequire(import.meta.url);
 
@@ -18,27 +22,29 @@ export function binOf(name: string, command: string): string {
   return path.join(path.dirname(manifest), relative);
 }
 
-interface EslintFileResult {
-  filePath: string;
-  messages: { ruleId: string | null; severity: number; line?: number; column?: number; message: string }[];
-}
-
 /** Every ESLint problem in `paths` (relative to the course root), as `file:line:col rule: message`. */
 export async function lintProblems(paths: string[] = ["."]): Promise<string[]> {
-  const { code, stdout, stderr } = await runNodeChild([binOf("eslint", "eslint"), ...paths, "--format", "json"]);
-  if (code === 0) return [];
-  let results: EslintFileResult[];
+  const { course, kernel } = projectPrograms();
+  // The config's own `project` would make typescript-eslint build both programs again.
+  const eslint = new ESLint({
+    cwd: courseRoot,
+    overrideConfig: { files: ["**/*.ts", "**/*.cjs"], languageOptions: { parserOptions: { programs: [course, kernel], project: false } } },
+  });
+  let results: ESLint.LintResult[];
   try {
-    results = JSON.parse(stdout) as EslintFileResult[];
-  } catch {
-    return [`eslint could not run (exit ${code}):`, ...`${stdout}${stderr}`.trim().split("\n").slice(-30)];
+    results = await eslint.lintFiles(paths);
+  } catch (err) {
+    return [`eslint could not run: ${(err as Error).message}`];
   }
+  // Errors only, as ESLint's exit code counts them.
   const problems = results.flatMap((file) =>
-    file.messages.map(
-      (m) => `${path.relative(courseRoot, file.filePath)}:${m.line ?? 0}:${m.column ?? 0} ${m.ruleId ?? "eslint"}: ${m.message.replace(/\s*\n\s*/g, " ")}`,
-    ),
+    file.messages
+      .filter((m) => m.severity === 2)
+      .map(
+        (m) => `${path.relative(courseRoot, file.filePath)}:${m.line ?? 0}:${m.column ?? 0} ${m.ruleId ?? "eslint"}: ${m.message.replace(/\s*\n\s*/g, " ")}`,
+      ),
   );
-  if (problems.length === 0) return [`eslint failed (exit ${code}) without reporting a problem:`, ...stderr.trim().split("\n").slice(-30)];
+  if (problems.length === 0) return [];
   return [...problems, `${problems.length} problem(s): fix them by hand, or \`npm run lint:fix\` for the ones ESLint can fix`];
 }
 

@@ -4,13 +4,11 @@
 // same tsconfig.json with `@types/node24` (an npm alias of @types/node 24) read in its place.
 // Both cannot be installed under one name, and a tsconfig cannot swap them (other packages'
 // `/// <reference types="node" />` would pull in Node 20's), so the compiler host redirects the files.
+// Every other file is the same as in the project's program: its parsed copy is reused, not parsed again.
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
-import type * as TS from "typescript";
 import { courseRoot } from "../foundation/layout";
-
-const require = createRequire(import.meta.url);
+import { diagnosticLine, parsedConfig, projectPrograms, ts } from "./project-programs";
 
 /** The Node major whose types this pass uses; the devDependency `@types/node24` must match it. */
 export const NEWEST_NODE = 24;
@@ -20,7 +18,6 @@ const NEWEST_TYPES = `${path.sep}@types${path.sep}node${NEWEST_NODE}${path.sep}`
 
 /** Errors from the project's tsconfig.json compiled with Node 24's types instead of Node 20's. */
 export function newestNodeTypeErrors(): string[] {
-  const ts = require("typescript") as typeof TS;
   const typesPackage = path.join(courseRoot, "node_modules", "@types", `node${NEWEST_NODE}`, "package.json");
   let version: string;
   try {
@@ -32,25 +29,19 @@ export function newestNodeTypeErrors(): string[] {
     return [`@types/node${NEWEST_NODE} is version ${version}: alias it to @types/node@${NEWEST_NODE}.x in package.json`];
 
   const problems: string[] = [];
-  const config = ts.getParsedCommandLineOfConfigFile(path.join(courseRoot, "tsconfig.json"), undefined, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => problems.push(ts.flattenDiagnosticMessageText(d.messageText, "\n")),
-  });
+  const config = parsedConfig(path.join(courseRoot, "tsconfig.json"), problems);
   if (!config) return problems;
   const host = ts.createCompilerHost(config.options);
   const redirect = (file: string): string => file.replace(OLDEST_TYPES, NEWEST_TYPES);
   host.readFile = (file) => ts.sys.readFile(redirect(file));
   host.fileExists = (file) => ts.sys.fileExists(redirect(file));
-  const program = ts.createProgram({ rootNames: config.fileNames, options: config.options, host });
+  const { course } = projectPrograms();
+  const parse = host.getSourceFile.bind(host);
+  host.getSourceFile = (file, ...rest) => (file.includes(OLDEST_TYPES) ? undefined : course.getSourceFile(file)) ?? parse(file, ...rest);
+  // The course program's own files: all of tsconfig.json's, or one chapter's for `npm test -- NN`.
+  const program = ts.createProgram({ rootNames: course.getRootFileNames(), options: config.options, host });
   const nodeTypes = program.getSourceFiles().filter((f) => f.fileName.includes(OLDEST_TYPES));
   if (nodeTypes.length === 0) problems.push("no @types/node file was compiled: the redirect to the newest Node's types did nothing");
-  for (const d of ts.getPreEmitDiagnostics(program)) {
-    const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
-    if (!d.file || d.start === undefined) problems.push(`TS${d.code}: ${message}`);
-    else {
-      const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
-      problems.push(`${path.relative(courseRoot, d.file.fileName)}:${line + 1}:${character + 1} TS${d.code} (Node ${NEWEST_NODE} types): ${message}`);
-    }
-  }
+  for (const d of ts.getPreEmitDiagnostics(program)) problems.push(diagnosticLine(d, ` (Node ${NEWEST_NODE} types)`));
   return problems;
 }

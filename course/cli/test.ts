@@ -1,7 +1,9 @@
 // npm test [-- <chapter>...] [--no-notebooks] [--no-machinery] [--dry-run]:
 // the maintainers' proof that the course is sound.
 //   1. type-check: the project's TypeScript (strict), and tslab's TypeScript 5.0
-//      over everything notebooks can import, and against the newest Node's types; lint and format;
+//      over everything notebooks can import, and against the newest Node's types; lint and format
+//      (the project's type check, ESLint's type-aware rules and the newest-Node check share one
+//      program per tsconfig: course/check/project-programs.ts);
 //   2. integrity: manifest, notebooks, starters, hints, exports, snapshot;
 //   3. every solution passes every test of its lab;
 //   4. every untouched starter fails every test of its lab (no vacuous test);
@@ -10,16 +12,17 @@
 //      the untouched starters, with python3, strace and faketime unreachable (a learner's fresh
 //      copy on a bare machine), and with the solutions in labs/ (every lab cell shows the
 //      finished behaviour: no NOT_YET marker).
-// Steps 3-6 run in child processes that share nothing but the machine, side by side (the lab
-// runs from the start, the machinery tests and notebooks once the type checks are done), and
-// each is reported in its place, its time counted from its start.
+// Steps 3-6 run in child processes that share nothing but the machine, side by side from the
+// start, beside the checks of steps 1-2 in this process; each is reported in its place, its
+// time counted from the start.
 // Flags: --no-notebooks, --no-machinery (quicker local runs; CI runs all). Naming chapters
 // (`npm test -- 03`) checks only those: steps 1-4 and 6 for their files, without 5 (the
-// machinery is no chapter's). The project's tsc still checks the whole project (a chapter's
-// types reach into the course's), and the cross-chapter integrity checks stay (they are quick);
-// lint and format look at the chapters' own files (their lab, solution and manifest entry).
+// machinery is no chapter's). The project's type checks start from the chapters' files, the
+// manifest and every file that names a chapter (what imports them), and follow their imports;
+// the cross-chapter integrity checks stay (they are quick); lint and format look at the
+// chapters' own files (their lab, solution and manifest entry).
 // --dry-run prints the steps it would run, and runs none.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -30,6 +33,7 @@ import { readmeProblems } from "../check/readme";
 import { notebookImportable, projectTypeErrors, tslabTypeErrors } from "../check/typecheck";
 import { formatProblems, lintProblems } from "../check/lint";
 import { newestNodeTypeErrors } from "../check/newest-node";
+import { narrowCourseProgram } from "../check/project-programs";
 import { labRunsInChild } from "../check/lab-runs";
 import { runNodeChild } from "../check/node-child";
 import { snapshotProblems } from "../grader/snapshot";
@@ -192,6 +196,24 @@ function chapterFiles(selected: Chapter[]): string[] {
   return [...files, "course/manifest.ts"].filter((file) => existsSync(path.join(courseRoot, file)));
 }
 
+/**
+ * For `npm test -- NN`, the files the project's type checks start from: the chapters' own (lab,
+ * tests, solution, manifest entry), the manifest, and every file that names a chapter's folder
+ * (a bench that imports its solution, say). TypeScript adds what they import.
+ */
+function filesOfChapters(selected: Chapter[]): (file: string) => boolean {
+  const ids = selected.map(labId);
+  return (file) => {
+    const relative = path.relative(courseRoot, file);
+    if (relative === path.join("course", "manifest.ts")) return true;
+    const own = (id: string): boolean =>
+      relative.startsWith(`labs/${id}/`) || relative.startsWith(`solutions/${id}/`) || relative === `course/chapters/${id}.ts`;
+    if (ids.some(own)) return true;
+    const text = readFileSync(file, "utf8");
+    return ids.some((id) => text.includes(id));
+  };
+}
+
 /** What tslab compiles for these chapters: their labs and solutions, and the notebook kit. */
 function notebookImportableOf(selected: Chapter[]): string[] {
   const dirs = [...selected.flatMap((c) => [`labs/${labId(c)}/`, `solutions/${labId(c)}/`]), "course/notebook-kit/"];
@@ -209,43 +231,41 @@ async function main(): Promise<void> {
   const { selected, someChapters } = options;
   const which = someChapters ? `chapter${selected.length > 1 ? "s" : ""} ${selected.map(labId).join(", ")}` : `all ${chapters.length} chapters`;
   console.log(options.dryRun ? `npm test would check ${which}, in these steps:` : `npm test: ${which}`);
-  // ESLint and Prettier run in child processes: start them now, beside the type checks, and
-  // report them in their place. (Marked handled at once: a rejection waits for its step.)
+  // Everything that runs in a child starts now, side by side, each reported later in its place:
+  // Prettier; the lab runs (solutions, then starters, one lab at a time, in a child of their own:
+  // the grader there counts only its own descendants); the machinery tests; the two notebook
+  // passes. They share nothing but the machine, and the longest (a notebook pass, twelve notebooks
+  // one after another) starts first, so the cores stay busy to the end. (Marked handled at once:
+  // a rejection waits for its step.)
+  const started = performance.now();
   const styled = someChapters ? chapterFiles(selected) : ["."];
-  const lintRun = startEarly(() => lintProblems(styled));
+  const notebooksRun = options.notebooks ? startEarly(notebooksCheck) : undefined;
+  const machineryRun = options.machinery ? startEarly(machineryTests) : undefined;
   const formatRun = startEarly(() => formatProblems(styled));
-  // The lab runs too (solutions, then starters, one lab at a time), in a child of their own: the
-  // grader there counts only its own descendants, so they can run beside everything else.
-  const labsStarted = performance.now();
   const solutionsRun = startEarly(() => labRunsInChild(selected, "solutions", "pass"));
   const startersRun = startEarly(async () => {
     await solutionsRun;
     return labRunsInChild(selected, "labs", "fail");
   });
+  // Meanwhile, in this process: the checks that read the project's types share its two programs
+  // (project-programs.ts), built once; for some chapters, from their files only.
+  if (someChapters) narrowCourseProgram(filesOfChapters(selected));
   await check("type-check (project TypeScript, strict)", projectTypeErrors);
-  await check("type-check (tslab's TypeScript 5.0, what notebooks import)", () => tslabTypeErrors(someChapters ? notebookImportableOf(selected) : undefined));
-  await check("type-check against the newest Node's types (@types/node24)", newestNodeTypeErrors);
-  // The machinery tests and the notebook runs are children that share nothing but the machine and
-  // nothing with the lab runs: started now, beside them, each fills the time the others spend
-  // waiting on their own children. (After the type checks, which run in this process and keep
-  // both cores busy alone.)
-  const sideBySide = performance.now();
-  const machineryRun = options.machinery ? startEarly(machineryTests) : undefined;
-  const notebooksRun = options.notebooks ? startEarly(notebooksCheck) : undefined;
   const where = someChapters ? `on the files of ${which}` : ".";
-  await check(`lint (eslint ${where})`, () => lintRun);
-  await check(`format (prettier --check ${where})`, () => formatRun);
+  await check(`lint (eslint ${where})`, () => lintProblems(styled));
+  await check("type-check against the newest Node's types (@types/node24)", newestNodeTypeErrors);
+  await check("type-check (tslab's TypeScript 5.0, what notebooks import)", () => tslabTypeErrors(someChapters ? notebookImportableOf(selected) : undefined));
+  await check(`format (prettier --check ${where})`, () => formatRun, started);
   await check("integrity: manifest, notebooks, starters, hints", () => staticProblems(selected));
   await check("integrity: starters export what solutions export", () => exportMismatches(selected));
   await check("integrity: imports go down the layers only (course/check/layers.ts)", () => layerProblems(courseRoot));
   await check("integrity: notebooks and labs never refer to solutions/", () => solutionReferences(courseRoot));
   await check("integrity: README chapter table matches the manifest", readmeProblems);
   await check("integrity: lab snapshot up to date (npm run course:freeze)", snapshotProblems);
-  await check(`solutions pass every test (${which})`, () => solutionsRun, labsStarted);
-  await check(`untouched starters fail every test (${which})`, () => startersRun, labsStarted);
-  if (machineryRun) await check("machinery tests (kernel, runner, grader)", () => machineryRun, sideBySide);
-  if (notebooksRun)
-    await check(`notebooks run with no error, against the starters and the solutions (course kernel; ${which})`, () => notebooksRun, sideBySide);
+  await check(`solutions pass every test (${which})`, () => solutionsRun, started);
+  await check(`untouched starters fail every test (${which})`, () => startersRun, started);
+  if (machineryRun) await check("machinery tests (kernel, runner, grader)", () => machineryRun, started);
+  if (notebooksRun) await check(`notebooks run with no error, against the starters and the solutions (course kernel; ${which})`, () => notebooksRun, started);
   if (options.dryRun) process.exit(0);
 
   const failed = results.filter((r) => r.problems.length > 0);

@@ -130,10 +130,20 @@ describe("watch mode: one warm vitest grades every save", () => {
       { state: "fail", message: expect.stringMatching(/^It left process \d+ running: .*warm-straggler.*the grader killed it\.$/) },
     ]);
     // The sweep spared only the warm vitest and its own (a spare test process, esbuild): nothing of the lab's.
-    // (What is left: the guard, the warm vitest, and their helpers from node_modules: esbuild, the spare.)
-    const infrastructure = (pid: number): boolean =>
-      pid === lab.vitestPid || processEntry(pid)?.ppid === process.pid || commandOf(pid).includes("/node_modules/");
-    expect(processesOf(testsDir).filter((pid) => !infrastructure(pid))).toEqual([]);
+    // What is left: the guard (our child), the warm vitest, and its own children. (A spare test
+    // process names itself "node (vitest 2)", so its command line no longer shows node_modules.)
+    const infrastructure = (pid: number): boolean => {
+      const parent = processEntry(pid)?.ppid;
+      return pid === lab.vitestPid || parent === process.pid || parent === lab.vitestPid || commandOf(pid).includes("/node_modules/");
+    };
+    // Alive is asked again after the question: a spare test process may exit between the two
+    // looks, and then it reads as no one's (it is not the lab's, and it is gone).
+    expect(
+      processesOf(testsDir)
+        .filter((pid) => !infrastructure(pid))
+        .filter(isAlive)
+        .map((pid) => `${pid} (parent ${processEntry(pid)?.ppid}): ${commandOf(pid)}`),
+    ).toEqual([]);
     expect(lab.vitestPid).toBe(warm);
     save("return 42;");
     const clean = await lab.run();
