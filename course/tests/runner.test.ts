@@ -6,9 +6,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NOT_YET } from "../notebook-kit";
-import { runNotebook, type RunOptions } from "../runner/execute";
+import { runNotebook, type CellFailure, type RunOptions } from "../runner/execute";
 import { removeStaleFolders } from "../runner/stale-folders";
-import type { ErrorOutput, Notebook } from "../runner/nbformat";
+import type { Cell, ErrorOutput, Notebook } from "../runner/nbformat";
 import { isAlive, pidsWithEnv, signalQuietly, waitUntil } from "../foundation/processes";
 import { courseRoot } from "../foundation/layout";
 
@@ -47,37 +47,80 @@ async function runMarked(file: string, cellTimeoutMs = 60_000, options: RunOptio
   }
 }
 
+/**
+ * One ordinary kernel session for the tests that only read what their own cells produced: a kernel
+ * start costs about 2 s of CPU, and six such tests need only one. Each test owns a section of this
+ * notebook, run in this order; the runner runs on after a failing cell (the first test checks it),
+ * so no section can stop another. The errors come first, so their cell numbers are the notebook's
+ * own. The burst comes last: its 20,000 lines could only spill into the cell after it, its own check.
+ * (Tests of the kernel's life and death, isolation or the CLI each start their own kernel.)
+ */
+const SHARED = {
+  errors: ["const ok = 1;", "const wrong: number = 'text';", "throw new RangeError('boom in cell 3');", "console.log('cell 4 ran');"],
+  display: ['import * as tslab from "tslab";\ntslab.display.svg("<svg xmlns=\'http://www.w3.org/2000/svg\'></svg>");'],
+  errorMessage: ["function inner(): never { throw new RangeError('out of range'); }\ninner();"],
+  // fs.mkdtempDisposableSync is in Node 24's types, not in Node 20's: a cell calling it must not compile.
+  nodeTypes: ['import * as fs from "node:fs";\nconsole.log(typeof fs.mkdtempDisposableSync);'],
+  result: ["console.log('first');", "6 * 7", "'text'"],
+  burst: ["for (let i = 0; i < 20000; i++) console.log(`line ${i}`);", "console.log('next cell');"],
+};
+type SectionName = keyof typeof SHARED;
+
+/** One section's share of the shared run: its executed cells, and its failures numbered from its first cell. */
+interface Section {
+  /** The notebook position (1-based) of the section's first cell. */
+  first: number;
+  cells: Cell[];
+  /** Failures at its cells, renumbered as if the section were the whole notebook, plus any of the notebook as a whole (cell 0). */
+  failures: CellFailure[];
+  /** Processes of the whole run (the kernel, what it started) still alive after it. */
+  survivors: number[];
+}
+
+let sharedRun: ReturnType<typeof runMarked> | undefined;
+
+/** The shared notebook's run, started by the first test that asks for it and awaited by the others. */
+async function section(name: SectionName): Promise<Section> {
+  const names = Object.keys(SHARED) as SectionName[];
+  const allCells = names.flatMap((n) => SHARED[n]);
+  sharedRun ??= runMarked(writeNotebook("shared.ipynb", allCells));
+  const { run, executed, survivors } = await sharedRun;
+  const offset = names.slice(0, names.indexOf(name)).reduce((cells, n) => cells + SHARED[n].length, 0);
+  const count = SHARED[name].length;
+  const ours = (f: CellFailure) => f.cell === 0 || (f.cell > offset && f.cell <= offset + count);
+  return {
+    first: offset + 1,
+    cells: executed.cells.slice(offset, offset + count),
+    failures: run.failures.filter(ours).map((f) => (f.cell === 0 ? f : { ...f, cell: f.cell - offset })),
+    survivors,
+  };
+}
+
 describe("headless runner", () => {
   it("delivers every line of a 20,000-line burst, then finishes the cell", async () => {
-    const file = writeNotebook("burst.ipynb", ["for (let i = 0; i < 20000; i++) console.log(`line ${i}`);", "console.log('next cell');"]);
-    const { run, executed, survivors } = await runMarked(file);
-    expect(run.failures).toEqual([]);
-    const first = executed.cells[0]!.outputs!;
-    expect(first).toHaveLength(1); // merged into one stream output
-    const lines = (first[0] as { text: string }).text.trimEnd().split("\n");
+    const { first, cells, failures, survivors } = await section("burst");
+    expect(failures).toEqual([]);
+    const burst = cells[0]!.outputs!;
+    expect(burst).toHaveLength(1); // merged into one stream output
+    const lines = (burst[0] as { text: string }).text.trimEnd().split("\n");
     expect(lines).toHaveLength(20000);
     expect(lines.at(-1)).toBe("line 19999");
-    expect(executed.cells[1]!.outputs).toEqual([{ output_type: "stream", name: "stdout", text: "next cell\n" }]);
-    expect(executed.cells.map((c) => c.execution_count)).toEqual([1, 2]);
+    expect(cells[1]!.outputs).toEqual([{ output_type: "stream", name: "stdout", text: "next cell\n" }]);
+    expect(cells.map((c) => c.execution_count)).toEqual([first, first + 1]); // In [n] is the cell's position
     expect(survivors).toEqual([]);
   });
 
   it("reports a failing cell by number with its stderr, and still runs the cells after it", async () => {
-    const file = writeNotebook("errors.ipynb", [
-      "const ok = 1;",
-      "const wrong: number = 'text';",
-      "throw new RangeError('boom in cell 3');",
-      "console.log('cell 4 ran');",
-    ]);
-    const { run, executed } = await runMarked(file);
-    expect(run.failures.map((f) => [f.cell, f.kind])).toEqual([
+    const { first, cells, failures } = await section("errors");
+    expect(first).toBe(1); // the notebook's first cells: these numbers are the runner's own
+    expect(failures.map((f) => [f.cell, f.kind])).toEqual([
       [2, "error"],
       [3, "error"],
     ]);
-    expect(run.failures[0]!.message).toMatch(/not assignable to type 'number'/);
-    expect(run.failures[1]!.message).toMatch(/RangeError: boom in cell 3/);
-    expect(executed.cells[2]!.outputs!.some((o) => o.output_type === "error")).toBe(true);
-    expect(executed.cells[3]!.outputs).toEqual([{ output_type: "stream", name: "stdout", text: "cell 4 ran\n" }]);
+    expect(failures[0]!.message).toMatch(/not assignable to type 'number'/);
+    expect(failures[1]!.message).toMatch(/RangeError: boom in cell 3/);
+    expect(cells[2]!.outputs!.some((o) => o.output_type === "error")).toBe(true);
+    expect(cells[3]!.outputs).toEqual([{ output_type: "stream", name: "stdout", text: "cell 4 ran\n" }]);
   });
 
   it("interrupts a cell over its time limit, reports it, and leaves no kernel running", async () => {
@@ -89,10 +132,9 @@ describe("headless runner", () => {
   });
 
   it("stores display data without the transient part", async () => {
-    const file = writeNotebook("display.ipynb", ['import * as tslab from "tslab";\ntslab.display.svg("<svg xmlns=\'http://www.w3.org/2000/svg\'></svg>");']);
-    const { run, executed } = await runMarked(file);
-    expect(run.failures).toEqual([]);
-    const output = executed.cells[0]!.outputs![0]!;
+    const { cells, failures } = await section("display");
+    expect(failures).toEqual([]);
+    const output = cells[0]!.outputs![0]!;
     expect(output).toMatchObject({ output_type: "display_data", data: { "image/svg+xml": expect.stringContaining("<svg") } });
     expect(output).not.toHaveProperty("transient");
   });
@@ -123,31 +165,28 @@ function notebooksCli(args: string[], cli = NOTEBOOKS_CLI, cwd = courseRoot): Pr
 
 describe("the kernel speaks proper Jupyter", () => {
   it("sends a failing cell's error as ename, evalue and a traceback without tslab's frames", async () => {
-    const file = writeNotebook("error-message.ipynb", ["function inner(): never { throw new RangeError('out of range'); }\ninner();"]);
-    const { run, executed } = await runMarked(file);
-    expect(run.failures.map((f) => f.kind)).toEqual(["error"]);
-    const error = executed.cells[0]!.outputs!.find((o) => o.output_type === "error") as ErrorOutput;
+    const { cells, failures } = await section("errorMessage");
+    expect(failures.map((f) => f.kind)).toEqual(["error"]);
+    const error = cells[0]!.outputs!.find((o) => o.output_type === "error") as ErrorOutput;
     expect(error).toMatchObject({ ename: "RangeError", evalue: "out of range" });
     expect(error.traceback[0]).toBe("RangeError: out of range");
     expect(error.traceback.join("\n")).toMatch(/at inner \(evalmachine/);
     expect(error.traceback.join("\n")).not.toMatch(/node_modules[\\/]tslab|node:vm|node:internal/);
     // tslab alone printed the error to stderr too; now it is only the error output.
-    expect(executed.cells[0]!.outputs!.filter((o) => o.output_type === "stream")).toEqual([]);
+    expect(cells[0]!.outputs!.filter((o) => o.output_type === "stream")).toEqual([]);
   });
 
   it("compiles cells against Node 20's types only, not @types/node24's (the newest-Node type check's)", async () => {
-    // fs.mkdtempDisposableSync is in Node 24's types, not in Node 20's: a cell calling it must not compile.
-    const file = writeNotebook("node-types.ipynb", ['import * as fs from "node:fs";\nconsole.log(typeof fs.mkdtempDisposableSync);']);
-    const { run } = await runMarked(file);
-    expect(run.failures).toEqual([{ cell: 1, kind: "error", message: expect.stringMatching(/'mkdtempDisposableSync' does not exist/) }]);
+    const { failures } = await section("nodeTypes"); // its cell calls fs.mkdtempDisposableSync (Node 24's types only)
+    expect(failures).toEqual([{ cell: 1, kind: "error", message: expect.stringMatching(/'mkdtempDisposableSync' does not exist/) }]);
   });
 
   it("shows a cell's last expression as its result, Out[n], not as printed text", async () => {
-    const file = writeNotebook("result.ipynb", ["console.log('first');", "6 * 7", "'text'"]);
-    const { run, executed } = await runMarked(file);
-    expect(run.failures).toEqual([]);
-    expect(executed.cells[1]!.outputs).toEqual([{ output_type: "execute_result", data: { "text/plain": "42" }, metadata: {}, execution_count: 2 }]);
-    expect(executed.cells[2]!.outputs).toEqual([{ output_type: "execute_result", data: { "text/plain": "'text'" }, metadata: {}, execution_count: 3 }]);
+    const { first, cells, failures } = await section("result");
+    expect(failures).toEqual([]);
+    // n counts the kernel's runs: every cell before ran once, so it is the cell's position.
+    expect(cells[1]!.outputs).toEqual([{ output_type: "execute_result", data: { "text/plain": "42" }, metadata: {}, execution_count: first + 1 }]);
+    expect(cells[2]!.outputs).toEqual([{ output_type: "execute_result", data: { "text/plain": "'text'" }, metadata: {}, execution_count: first + 2 }]);
   });
 });
 
