@@ -73,13 +73,16 @@ export class RunProcesses {
   }
 
   /**
-   * One of vitest's own: seen as a direct child of vitest's main process, or (a worker vitest
-   * started just before it ended, too briefly to be seen) in vitest's process group and running
-   * one of the programs vitest starts. A lab's process could only pass for one on purpose, and is
-   * killed all the same.
+   * One of vitest's own: seen as a direct child of vitest's main process (when observed, or in
+   * the table the sweep read: a warm vitest starts its next test process while the sweep runs, and
+   * it may exit before it can be named), or (a worker vitest started just before it ended, too
+   * briefly to be seen) in vitest's process group and running one of the programs vitest starts.
+   * A lab's process is never vitest's direct child (the lab runs in a test process, and an orphan
+   * goes to the guard); it could only pass for one on purpose, and is killed all the same.
    */
   isInfrastructure(entry: ProcessEntry): boolean {
     if (this.infrastructure.has(identity(entry))) return true;
+    if (this.vitest !== undefined && entry.ppid === this.vitest) return true;
     if (entry.pgid !== this.vitest) return false;
     const command = commandOf(entry.pid, Number.POSITIVE_INFINITY);
     return this.ownPrograms.some((program) => command.includes(program));
