@@ -19,6 +19,8 @@ import type { Benchmark, BenchResult } from "./types";
 const GOAL_SECONDS = 180;
 /** A run that takes longer than this is stopped, and reported as such. */
 const RUN_LIMIT_MS = 30 * 60_000;
+/** How much of a failed step's report the bench repeats. */
+const FAILURE_LINES = 40;
 
 const loadAverage = (): string =>
   `${os
@@ -44,8 +46,15 @@ async function run(): Promise<BenchResult> {
   const before = loadAverage();
   const { code, output, ms } = await timedRun("npm", ["test"], freshClone(), { NO_COLOR: "1" }, RUN_LIMIT_MS);
   const seconds = ms / 1000;
-  // Each step's own line: "ok   solutions pass every test (all 12 chapters) (41.3 s)".
-  const steps = output.split("\n").filter((line) => /^(ok {3}|FAIL )/.test(line));
+  // Each step's own line: "ok   solutions pass every test (all 12 chapters) (41.3 s)"; a failed
+  // step's, with the last of what it said (its indented lines), so a red run says why.
+  const lines = output.split("\n");
+  const steps = lines.flatMap((line, i) => {
+    if (/^ok {3}/.test(line)) return [line];
+    if (!line.startsWith("FAIL ")) return [];
+    const end = lines.findIndex((next, j) => j > i && !next.startsWith("     "));
+    return [line, ...lines.slice(i + 1, end === -1 ? undefined : end).slice(-FAILURE_LINES)];
+  });
   const verdict = /^check: .*$/m.exec(output)?.[0] ?? "no verdict line (stopped?)";
   return {
     name,
