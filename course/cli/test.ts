@@ -68,13 +68,20 @@ interface StepResult {
   notes: string[];
 }
 
-async function check(name: string, run: () => string[] | StepResult | Promise<string[] | StepResult>, startedAt?: number): Promise<void> {
+/** An early step's work, started before its report: its result, and when it ended. */
+interface Early {
+  result: Promise<string[] | StepResult>;
+  /** When the work ended (performance.now()); undefined while it runs. */
+  endedAt?: number;
+}
+
+async function check(name: string, run: () => string[] | StepResult | Promise<string[] | StepResult>, early?: Early): Promise<void> {
   if (options.dryRun) {
     console.log(`  ${name}`);
     return;
   }
-  // A step started early (startEarly) counts its time from its start, not from its report.
-  const started = startedAt ?? performance.now();
+  // An early step (startEarly) started with npm test, not at its report.
+  const started = early ? runStarted : performance.now();
   process.stdout.write(`… ${name}\n`);
   let problems: string[];
   try {
@@ -87,20 +94,32 @@ async function check(name: string, run: () => string[] | StepResult | Promise<st
   } catch (err) {
     problems = [`the check itself failed: ${(err as Error).stack ?? String(err)}`];
   }
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  // An early step's time runs from npm test's start to its own end, not to its report.
+  const seconds = (((early?.endedAt ?? performance.now()) - started) / 1000).toFixed(1);
   console.log(`${problems.length === 0 ? "ok  " : "FAIL"} ${name} (${seconds} s)`);
   for (const problem of problems) console.log(`     ${problem.split("\n").join("\n     ")}`);
   results.push({ name, problems });
 }
 
+/** When npm test started its work: early steps count their time from here. */
+let runStarted = 0;
+
 /**
  * Start a step's work now, to report it later in its place (a dry run starts nothing). Marked
  * handled at once: a rejection waits for its step, which reports it.
  */
-function startEarly(run: () => Promise<string[] | StepResult>): Promise<string[] | StepResult> {
-  const started = options.dryRun ? Promise.resolve([]) : run();
-  started.catch(() => undefined);
-  return started;
+function startEarly(run: () => Promise<string[] | StepResult>): Early {
+  const early: Early = { result: options.dryRun ? Promise.resolve([]) : run() };
+  early.result.then(
+    () => (early.endedAt = performance.now()),
+    () => (early.endedAt = performance.now()),
+  );
+  return early;
+}
+
+/** Report an early step in its place: its result, and its time from the start to its end. */
+function checkEarly(name: string, early: Early): Promise<void> {
+  return check(name, () => early.result, early);
 }
 
 async function machineryTests(): Promise<string[]> {
@@ -237,14 +256,14 @@ async function main(): Promise<void> {
   // passes. They share nothing but the machine, and the longest (a notebook pass, twelve notebooks
   // one after another) starts first, so the cores stay busy to the end. (Marked handled at once:
   // a rejection waits for its step.)
-  const started = performance.now();
+  runStarted = performance.now();
   const styled = someChapters ? chapterFiles(selected) : ["."];
   const notebooksRun = options.notebooks ? startEarly(notebooksCheck) : undefined;
   const machineryRun = options.machinery ? startEarly(machineryTests) : undefined;
   const formatRun = startEarly(() => formatProblems(styled));
   const solutionsRun = startEarly(() => labRunsInChild(selected, "solutions", "pass"));
   const startersRun = startEarly(async () => {
-    await solutionsRun;
+    await solutionsRun.result;
     return labRunsInChild(selected, "labs", "fail");
   });
   // Meanwhile, in this process: the checks that read the project's types share its two programs
@@ -255,17 +274,17 @@ async function main(): Promise<void> {
   await check(`lint (eslint ${where})`, () => lintProblems(styled));
   await check("type-check against the newest Node's types (@types/node24)", newestNodeTypeErrors);
   await check("type-check (tslab's TypeScript 5.0, what notebooks import)", () => tslabTypeErrors(someChapters ? notebookImportableOf(selected) : undefined));
-  await check(`format (prettier --check ${where})`, () => formatRun, started);
+  await checkEarly(`format (prettier --check ${where})`, formatRun);
   await check("integrity: manifest, notebooks, starters, hints", () => staticProblems(selected));
   await check("integrity: starters export what solutions export", () => exportMismatches(selected));
   await check("integrity: imports go down the layers only (course/check/layers.ts)", () => layerProblems(courseRoot));
   await check("integrity: notebooks and labs never refer to solutions/", () => solutionReferences(courseRoot));
   await check("integrity: README chapter table matches the manifest", readmeProblems);
   await check("integrity: lab snapshot up to date (npm run course:freeze)", snapshotProblems);
-  await check(`solutions pass every test (${which})`, () => solutionsRun, started);
-  await check(`untouched starters fail every test (${which})`, () => startersRun, started);
-  if (machineryRun) await check("machinery tests (kernel, runner, grader)", () => machineryRun, started);
-  if (notebooksRun) await check(`notebooks run with no error, against the starters and the solutions (course kernel; ${which})`, () => notebooksRun, started);
+  await checkEarly(`solutions pass every test (${which})`, solutionsRun);
+  await checkEarly(`untouched starters fail every test (${which})`, startersRun);
+  if (machineryRun) await checkEarly("machinery tests (kernel, runner, grader)", machineryRun);
+  if (notebooksRun) await checkEarly(`notebooks run with no error, against the starters and the solutions (course kernel; ${which})`, notebooksRun);
   if (options.dryRun) process.exit(0);
 
   const failed = results.filter((r) => r.problems.length > 0);
