@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { courseRoot } from "../foundation/layout";
-import { diagnosticLine, parsedConfig, projectPrograms, ts } from "./project-programs";
+import { diagnosticLine, projectPrograms, ts } from "./project-programs";
 
 /** The Node major whose types this pass uses; the devDependency `@types/node24` must match it. */
 export const NEWEST_NODE = 24;
@@ -29,17 +29,16 @@ export function newestNodeTypeErrors(): string[] {
     return [`@types/node${NEWEST_NODE} is version ${version}: alias it to @types/node@${NEWEST_NODE}.x in package.json`];
 
   const problems: string[] = [];
-  const config = parsedConfig(path.join(courseRoot, "tsconfig.json"), problems);
-  if (!config) return problems;
-  const host = ts.createCompilerHost(config.options);
+  // The course program's files and settings: all of tsconfig.json's, or one chapter's for `npm test -- NN`.
+  const { course } = projectPrograms();
+  const options = course.getCompilerOptions();
+  const host = ts.createCompilerHost(options);
   const redirect = (file: string): string => file.replace(OLDEST_TYPES, NEWEST_TYPES);
   host.readFile = (file) => ts.sys.readFile(redirect(file));
   host.fileExists = (file) => ts.sys.fileExists(redirect(file));
-  const { course } = projectPrograms();
   const parse = host.getSourceFile.bind(host);
   host.getSourceFile = (file, ...rest) => (file.includes(OLDEST_TYPES) ? undefined : course.getSourceFile(file)) ?? parse(file, ...rest);
-  // The course program's own files: all of tsconfig.json's, or one chapter's for `npm test -- NN`.
-  const program = ts.createProgram({ rootNames: course.getRootFileNames(), options: config.options, host });
+  const program = ts.createProgram({ rootNames: course.getRootFileNames(), options, host });
   const nodeTypes = program.getSourceFiles().filter((f) => f.fileName.includes(OLDEST_TYPES));
   if (nodeTypes.length === 0) problems.push("no @types/node file was compiled: the redirect to the newest Node's types did nothing");
   for (const d of ts.getPreEmitDiagnostics(program)) problems.push(diagnosticLine(d, ` (Node ${NEWEST_NODE} types)`));

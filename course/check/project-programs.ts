@@ -16,7 +16,7 @@ export const ts = createRequire(import.meta.url)("typescript") as typeof TS;
 export interface ProjectPrograms {
   course: TS.Program;
   kernel: TS.Program;
-  /** What could not be read in the tsconfig files themselves, as `file: message`. */
+  /** What is wrong in the tsconfig files themselves, one line each (as diagnosticLine writes them). */
   configProblems: string[];
 }
 
@@ -29,7 +29,7 @@ export function diagnosticLine(d: TS.Diagnostic, note = ""): string {
 }
 
 /** The parsed tsconfig at `configFile`, or the problems that kept it from being read. */
-export function parsedConfig(configFile: string, problems: string[]): TS.ParsedCommandLine | undefined {
+function parsedConfig(configFile: string, problems: string[]): TS.ParsedCommandLine | undefined {
   const config = ts.getParsedCommandLineOfConfigFile(configFile, undefined, {
     ...ts.sys,
     onUnRecoverableConfigFileDiagnostic: (d) => problems.push(diagnosticLine(d)),
