@@ -102,7 +102,11 @@ export class RunProcesses {
     for (let left = living(); left.length > 0 && performance.now() < deadline; left = living()) {
       for (const entry of left) {
         if (!killed.includes(entry.pid) && !this.isInfrastructure(entry)) {
-          stragglers.push({ pid: entry.pid, command: commandOf(entry.pid) || "(exited while being named)", startTicks: entry.startTicks });
+          // Named before it is signalled. One whose command line is already gone ended on its own
+          // between the look and the naming: it was not left running (a warm vitest's test
+          // process ends just as the sweep starts; so may a lab's last child, on time).
+          const command = commandOf(entry.pid);
+          if (command !== "") stragglers.push({ pid: entry.pid, command, startTicks: entry.startTicks });
         }
         killed.push(entry.pid);
         signalQuietly(entry.pid);
