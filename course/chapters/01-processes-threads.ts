@@ -58,7 +58,7 @@ export const chapter: Chapter = {
         points: 4,
         hints: [
           "node:perf_hooks has a histogram that samples the event loop's delay. What does it record while a synchronous task holds the thread?",
-          "monitorEventLoopDelay({ resolution }), enable() it, and wait one interval before the task (the first tick records nothing) and one after (so a block at the very end is recorded). Disable it in a finally, so a failing task does not leave it running.",
+          "monitorEventLoopDelay({ resolution }) and enable() it. Its first tick records nothing, so before the task wait until it has recorded a sample (count > 0), checking once per interval: waiting one interval is not enough on a busy machine, where your timer and its tick fall due together. After the task, wait until count has grown again, so a block at the very end is recorded. Disable it in a finally, so a failing task does not leave it running.",
           "The histogram reports nanoseconds: divide min, max, mean and percentile(99) by 1e6. When it recorded nothing (count 0) report zeros. Validate the resolution first.",
         ],
       },

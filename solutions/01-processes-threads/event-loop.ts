@@ -36,18 +36,19 @@ export async function measureEventLoopDelay<T>(task: () => T | Promise<T>, resol
   }
   // A fresh histogram per call: reusing one would mix in earlier tasks.
   const histogram = monitorEventLoopDelay({ resolution: resolutionMs });
-  // Slightly longer than one interval: the histogram's timer, due first, runs first.
-  const oneInterval = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, resolutionMs + 1));
+  const oneInterval = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, resolutionMs));
   histogram.enable();
   try {
-    // The histogram's first tick only starts its clock and records nothing,
-    // so a task that blocked at once would go unseen: let it tick first.
-    await oneInterval();
+    // The histogram's first tick only starts its clock and records nothing, so a task that
+    // blocked at once would go unseen. Wait until it has recorded a sample: its clock runs. (Not
+    // "one interval": on a busy machine our timer and its tick fall due together, and ours may
+    // run first.)
+    while (histogram.count === 0) await oneInterval();
     const result = await task();
-    // It records only when its timer fires. If the task ended with a block,
-    // that tick is overdue but has not run yet: give it one more interval so
-    // the last stretch is counted.
-    await oneInterval();
+    // It records only when its timer fires. If the task ended with a block, that tick is overdue
+    // but has not run yet: wait until it has, so the last stretch is counted.
+    const before = histogram.count;
+    while (histogram.count === before) await oneInterval();
     histogram.disable();
     const samples = histogram.count;
     const delay: LoopDelay =
