@@ -16,6 +16,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { isAlive } from "../foundation/processes";
+import { processEntry, type ProcessEntry } from "../foundation/proc";
 import { reapOrphans } from "../foundation/subreaper";
 import { courseRoot, labId, testsFolder, type Impl } from "../foundation/layout";
 import type { Chapter } from "../manifest";
@@ -127,9 +128,10 @@ export class WarmGrader {
     const alive = end === "run-end" && !stopped && !cancelled;
 
     const trace = readTrace(traceFile(traceDir), courseRoot);
-    // The processes that ran this run's tests are done; the spare one that ran nothing stays.
+    // The processes that ran this run's tests are done; the spare one that ran nothing stays, with
+    // what it runs as it starts (tinypool asks `sh -c "cat /proc/cpuinfo | ..."` for the CPUs).
     const ranTests = new Set(trace.map((event) => ("pid" in event ? event.pid : undefined)));
-    const spare = alive ? (entry: { pid: number; ppid: number }) => entry.ppid === vitest.vitestPid && !ranTests.has(entry.pid) : undefined;
+    const spare = alive ? (entry: ProcessEntry) => spareOrItsOwn(entry, vitest.vitestPid, ranTests) : undefined;
     const stragglers = await processes.sweep(5_000, spare);
     const diedSuddenly = stopped || cancelled ? [] : diedInTest(traceDir, trace);
     const verdict = judgeRun({
@@ -164,6 +166,20 @@ export class WarmGrader {
     reapOrphans((pid) => pid === instance.vitest.guard.pid);
     rmSync(instance.scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * A spare test process (a direct child of vitest's main process that ran no test this run), or a
+ * process it started: found by walking up the parents. A lab's process descends from a test
+ * process that ran tests, or from the guard once orphaned, never from the spare.
+ */
+function spareOrItsOwn(entry: ProcessEntry, vitestPid: number | undefined, ranTests: ReadonlySet<number | undefined>): boolean {
+  let current: ProcessEntry | undefined = entry;
+  for (let hops = 0; current !== undefined && hops < 8; hops++) {
+    if (current.ppid === vitestPid) return !ranTests.has(current.pid);
+    current = processEntry(current.ppid);
+  }
+  return false;
 }
 
 /** Heartbeat files left by test processes that died (killed after their last test): not this run's. */
