@@ -48,13 +48,17 @@ function copyLabFiles(from: string, to: string, shownAs: string, skipped: string
     skipped.push(`${shownAs}/: not in the learner's copy; graded as the starter`);
     return;
   }
+  // From Node 24 on, a recursive readdirSync also lists what is behind a link to a folder: never copied.
+  const links: string[] = [];
   for (const entry of readdirSync(from, { recursive: true, withFileTypes: true })) {
     const absolute = path.join(entry.parentPath, entry.name);
     const relative = path.relative(from, absolute);
     const shown = `${shownAs}/${relative}`;
     if (relative === "tests" || relative.startsWith(`tests${path.sep}`) || relative.split(path.sep).includes("node_modules")) continue;
+    if (links.some((link) => relative.startsWith(`${link}${path.sep}`))) continue;
     const stat = lstatSync(absolute);
     if (stat.isSymbolicLink()) {
+      links.push(relative);
       skipped.push(`${shown}: a symbolic link; not copied`);
     } else if (stat.isFile()) {
       mkdirSync(path.dirname(path.join(to, relative)), { recursive: true });

@@ -76,6 +76,26 @@ describe("npm run grade", () => {
   });
 });
 
+describe("the clean room", () => {
+  it("copies no file of the learner's through a link to a folder, on any Node (24 lists what is behind one)", () => {
+    const learner = path.join(scratch, "linking-learner");
+    const elsewhere = path.join(scratch, "elsewhere");
+    mkdirSync(path.join(learner, "labs", "00-welcome"), { recursive: true });
+    mkdirSync(elsewhere, { recursive: true });
+    writeFileSync(path.join(elsewhere, "secret.ts"), "export const secret = 1;\n");
+    writeFileSync(path.join(learner, "labs", "00-welcome", "stat.ts"), readFileSync(path.join(courseRoot, "labs", "00-welcome", "stat.ts")));
+    symlinkSync(elsewhere, path.join(learner, "labs", "00-welcome", "linked"));
+    const room = buildCleanRoom(learner);
+    try {
+      expect(room.skipped).toContain("labs/00-welcome/linked: a symbolic link; not copied");
+      expect(existsSync(path.join(room.root, "labs", "00-welcome", "linked"))).toBe(false);
+      expect(existsSync(path.join(room.root, "labs", "00-welcome", "stat.ts"))).toBe(true);
+    } finally {
+      rmSync(room.root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("npm run watch", () => {
   it("stops with exit code 1 and says so when the lab folder is moved away", async () => {
     const watcher = spawn(process.execPath, [tsx, "course/cli/watch.ts", "00"], {
