@@ -134,7 +134,9 @@ describe("watch mode: one warm vitest grades every save", () => {
     // process names itself "node (vitest 2)", so its command line no longer shows node_modules.)
     const infrastructure = (pid: number): boolean => {
       const parent = processEntry(pid)?.ppid;
-      return pid === lab.vitestPid || parent === process.pid || parent === lab.vitestPid || commandOf(pid).includes("/node_modules/");
+      // A new spare test process first asks for the CPUs (tinypool: sh -c "cat /proc/cpuinfo | ..."): also vitest's.
+      const probe = commandOf(pid).includes("/proc/cpuinfo") && processEntry(parent ?? 0)?.ppid === lab.vitestPid;
+      return pid === lab.vitestPid || parent === process.pid || parent === lab.vitestPid || probe || commandOf(pid).includes("/node_modules/");
     };
     // Alive is asked again after the question: a spare test process may exit between the two
     // looks, and then it reads as no one's (it is not the lab's, and it is gone).
