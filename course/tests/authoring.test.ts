@@ -1,48 +1,15 @@
 // The authors' commands: `npm test`'s options (one chapter, unknown options refused) and
 // `npm run course:new`, whose scaffold must pass `npm test -- NN` in a copy of the course at once.
-import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { courseRoot } from "../foundation/layout";
 import { chapters } from "../manifest";
+import { runCourseCommand } from "./helpers/course-command";
 
-const tsx = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");
-/** Commands still running, each the leader of its own process group: killed group-wide at the end. */
-const running = new Set<number>();
-afterAll(() => {
-  for (const pid of running) {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-});
-
-/**
- * Run a course command of the course at `root` (its own copy of the script, so its own root).
- * Asynchronously: a worker blocked for a minute in spawnSync misses vitest's own messages.
- */
-function run(root: string, cli: string, args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [tsx, path.join(root, "course", "cli", cli), ...args], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    if (child.pid !== undefined) running.add(child.pid);
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      running.delete(child.pid!);
-      resolve({ code, out });
-    });
-  });
-}
+/** A command of the course at `root` (its own copy of the script, so its own root). */
+const run = (root: string, cli: string, args: string[]) => runCourseCommand(root, cli, args);
 
 describe("npm test's options", () => {
   it("refuses an unknown option with exit 2 and the usage that lists every option", async () => {

@@ -1,5 +1,5 @@
 // The learner-facing commands, run as a learner runs them: exit codes and messages.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chapters } from "../manifest";
 import { formatHint } from "../cli/lib/hints";
 import { courseRoot } from "../foundation/layout";
+import { runCourseCommand } from "./helpers/course-command";
 
 const tsx = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");
 let scratch: string;
@@ -16,21 +17,14 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function run(cli: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
-  const result = spawnSync(process.execPath, [tsx, path.join(courseRoot, "course", "cli", cli), ...args], {
-    cwd: courseRoot,
-    env,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"], // no terminal, like CI
-  });
-  return { code: result.status, out: result.stdout + result.stderr };
-}
+/** A command of this course, with no terminal (like CI). */
+const run = (cli: string, args: string[], env: NodeJS.ProcessEnv = process.env) => runCourseCommand(courseRoot, cli, args, { env });
 
 describe("npm start", () => {
-  it("without Jupyter, says how to install it and points to the headless runner", () => {
+  it("without Jupyter, says how to install it and points to the headless runner", async () => {
     const bin = mkdtempSync(path.join(scratch, "bin-")); // a PATH with node and nothing else
     symlinkSync(process.execPath, path.join(bin, "node"));
-    const { code, out } = run("start.ts", [], { ...process.env, PATH: bin });
+    const { code, out } = await run("start.ts", [], { ...process.env, PATH: bin });
     expect(code).toBe(1);
     expect(out).toMatch(/Jupyter is not installed/);
     expect(out).toMatch(/apt install jupyter-notebook/);
@@ -40,24 +34,24 @@ describe("npm start", () => {
 });
 
 describe("npm run hint", () => {
-  it("prints hint n of a task named by id or number, and refuses a number out of range with the valid range", () => {
-    const ok = run("hint.ts", ["00", "parseStat", "2"]);
+  it("prints hint n of a task named by id or number, and refuses a number out of range with the valid range", async () => {
+    const ok = await run("hint.ts", ["00", "parseStat", "2"]);
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/^Hint 2 of 3 for 00-welcome, task parseStat: Parse a \/proc\/<pid>\/stat line/);
-    const byNumber = run("hint.ts", ["00", "2", "1"]);
+    const byNumber = await run("hint.ts", ["00", "2", "1"]);
     expect(byNumber.code).toBe(0);
     expect(byNumber.out).toMatch(/^Hint 1 of 3 for 00-welcome, task readStat:/);
-    const bad = run("hint.ts", ["00", "parseStat", "9"]);
+    const bad = await run("hint.ts", ["00", "parseStat", "9"]);
     expect(bad.code).toBe(2);
     expect(bad.out).toMatch(/task parseStat of lab 00-welcome has hints 1 to 3/i);
   });
 
-  it("names the tasks when the task is unknown, and the labs when the lab is", () => {
-    const task = run("hint.ts", ["00", "parse"]);
+  it("names the tasks when the task is unknown, and the labs when the lab is", async () => {
+    const task = await run("hint.ts", ["00", "parse"]);
     expect(task.code).toBe(2);
     expect(task.out).toMatch(/no task called "parse"/);
     expect(task.out).toMatch(/1 {2}parseStat\s+Parse a stat line\n {2}2 {2}readStat/);
-    const { code, out } = run("hint.ts", ["42"]);
+    const { code, out } = await run("hint.ts", ["42"]);
     expect(code).toBe(2);
     expect(out).toMatch(/no lab called "42"/);
     expect(out).toMatch(/00-welcome/);
@@ -78,7 +72,7 @@ describe("npm run hint", () => {
 describe("npm run grade", () => {
   it("--task runs one task's tests (by number too) and writes them as JUnit XML", async () => {
     const junit = path.join(scratch, "junit.xml");
-    const { code, out } = run("grade.ts", ["00", "--task", "2", "--junit", junit], { ...process.env, NO_COLOR: "1" });
+    const { code, out } = await run("grade.ts", ["00", "--task", "2", "--junit", junit], { ...process.env, NO_COLOR: "1" });
     expect(code).toBe(1);
     expect(out).toMatch(/✗ Read a live process's stat\s+0\/4\s+0\/4\n\s+task readStat only\s+0\/4\s+0\/4/);
     expect(out).not.toMatch(/Parse a stat line|parseStat >/);
@@ -89,8 +83,8 @@ describe("npm run grade", () => {
     expect(cases.every((c) => (c.failure?.length ?? 0) === 1)).toBe(true);
   });
 
-  it("refuses an unknown task with the lab's tasks, exit 2, before running anything", () => {
-    const { code, out } = run("grade.ts", ["00", "--task", "parse"]);
+  it("refuses an unknown task with the lab's tasks, exit 2, before running anything", async () => {
+    const { code, out } = await run("grade.ts", ["00", "--task", "parse"]);
     expect(code).toBe(2);
     expect(out).toMatch(/Lab 00-welcome has no task called "parse"\. Its tasks are:\n {2}1 {2}parseStat .*\n {2}2 {2}readStat/);
     expect(out).not.toMatch(/grading|Total/);
@@ -156,7 +150,7 @@ describe("npm run watch", () => {
     expect(output).not.toMatch(/npm run hint -- 00"?$/m);
 
     // The grade watch just made is remembered: a hint with no task is for the task that failed first.
-    const hint = run("hint.ts", ["00"]);
+    const hint = await run("hint.ts", ["00"]);
     expect(hint.code).toBe(0);
     expect(hint.out).toMatch(
       /^Task parseStat: the first task that failed in your last grade\.\n\n(Hint \d of 3 for 00-welcome, task parseStat|You have seen all 3 hints for task parseStat)/,
@@ -165,13 +159,13 @@ describe("npm run watch", () => {
 });
 
 describe("npm run reset", () => {
-  it("changes nothing without a terminal to ask on, unless --yes is given", () => {
+  it("changes nothing without a terminal to ask on, unless --yes is given", async () => {
     const starter = path.join(courseRoot, "labs", "00-welcome", "stat.ts");
     const shipped = readFileSync(starter, "utf8");
     const learnersWork = `${shipped}\n// the learner's work in progress\n`;
     writeFileSync(starter, learnersWork);
     try {
-      const { code, out } = run("reset.ts", ["00"]);
+      const { code, out } = await run("reset.ts", ["00"]);
       expect(code).not.toBe(0);
       expect(out).toMatch(/--yes/);
       expect(readFileSync(starter, "utf8")).toBe(learnersWork);
@@ -182,13 +176,13 @@ describe("npm run reset", () => {
 });
 
 describe("npm run kernel:install", () => {
-  it("installs a kernelspec with absolute paths for this user, and removes it again", () => {
+  it("installs a kernelspec with absolute paths for this user, and removes it again", async () => {
     const dataDir = path.join(scratch, "jupyter-data");
     const env = { ...process.env, JUPYTER_DATA_DIR: dataDir };
-    expect(run("install-kernel.ts", [], env).code).toBe(0);
+    expect((await run("install-kernel.ts", [], env)).code).toBe(0);
     const spec = JSON.parse(readFileSync(path.join(dataDir, "kernels", "unix-ipc-ts", "kernel.json"), "utf8")) as { argv: string[] };
     expect(spec.argv).toEqual([process.execPath, path.join(courseRoot, "course", "kernel", "launch.cjs"), "{connection_file}"]);
-    expect(run("install-kernel.ts", ["--uninstall"], env).code).toBe(0);
+    expect((await run("install-kernel.ts", ["--uninstall"], env)).code).toBe(0);
     expect(existsSync(path.join(dataDir, "kernels", "unix-ipc-ts"))).toBe(false);
   });
 });

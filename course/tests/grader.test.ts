@@ -1,6 +1,6 @@
 // The grader's own tests: it must grade the real lab 00 both ways, and survive
 // labs that misbehave (fixture labs in course/tests/fixtures, see its README).
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,6 +13,7 @@ import { TESTS_DIR_VARIABLE } from "../grader/run-env";
 import { firstFailure, scoreLab } from "../grader/score";
 import { fixtureChapter, fixtureLab, removeFixtureLabs } from "./helpers/fixture-labs";
 import { courseRoot } from "../foundation/layout";
+import { runCourseCommand } from "./helpers/course-command";
 
 afterAll(removeFixtureLabs);
 
@@ -219,16 +220,15 @@ describe("containment: nothing the lab does escapes the grader", () => {
 });
 
 describe("npm run grade", () => {
-  const grade = (...args: string[]) =>
-    spawnSync(process.execPath, [...tsNodeArgs, "course/cli/grade.ts", ...args], { cwd: courseRoot, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  const grade = (...args: string[]) => runCourseCommand(courseRoot, "grade.ts", args, { env: { ...process.env, NO_COLOR: "1" } });
 
-  it("prints the task table, every failure, the first in full and the task's hint command, writes the report, exits 1", () => {
+  it("prints the task table, every failure, the first in full and the task's hint command, writes the report, exits 1", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "grade-report-"));
     try {
       const reportFile = path.join(dir, "report.json");
-      const result = grade("00", "--json", reportFile);
+      const result = await grade("00", "--json", reportFile);
       expect(result.stderr).toBe("");
-      expect(result.status).toBe(1);
+      expect(result.code).toBe(1);
       const report = JSON.parse(readFileSync(reportFile, "utf8")) as GradeReport;
       const tests = report.labs[0]?.tests ?? [];
       expect(tests.length, "the report lists every test of lab 00").toBeGreaterThan(0);
@@ -245,9 +245,9 @@ describe("npm run grade", () => {
     }
   });
 
-  it("refuses an unknown lab with the list of labs, exit 2", () => {
-    const result = grade("no-such-lab");
-    expect(result.status).toBe(2);
+  it("refuses an unknown lab with the list of labs, exit 2", async () => {
+    const result = await grade("no-such-lab");
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain('There is no lab called "no-such-lab"');
     expect(result.stderr).toContain("00-welcome");
   });

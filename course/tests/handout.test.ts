@@ -1,30 +1,22 @@
 // npm run handout: the learners' copy has no model answers, no maintainers' tools, clean notebooks,
 // and a README and package.json for learners. (CI installs such a copy and runs its `npm run check`.)
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { courseRoot } from "../foundation/layout";
+import { runCourseCommand } from "./helpers/course-command";
 
-const tsx = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");
 let scratch: string;
 let copy: string;
 
-function handout(...args: string[]) {
-  const result = spawnSync(process.execPath, [tsx, path.join(courseRoot, "course", "cli", "handout.ts"), ...args], {
-    cwd: courseRoot,
-    env: { ...process.env, INIT_CWD: scratch },
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  return { code: result.status, out: result.stdout + result.stderr };
-}
+/** Run the handout as `npm run handout` would from the scratch folder (npm sets INIT_CWD to where it was typed). */
+const handout = (...args: string[]) => runCourseCommand(courseRoot, "handout.ts", args, { env: { ...process.env, INIT_CWD: scratch } });
 
-beforeAll(() => {
+beforeAll(async () => {
   scratch = mkdtempSync(path.join(os.tmpdir(), "course-handout-test-"));
   copy = path.join(scratch, "copy");
-  const { code, out } = handout("copy");
+  const { code, out } = await handout("copy");
   expect(code, out).toBe(0);
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -76,19 +68,19 @@ describe("npm run handout", () => {
     }
   });
 
-  it("refuses a folder that is not empty, or one inside the course, and writes nothing", () => {
+  it("refuses a folder that is not empty, or one inside the course, and writes nothing", async () => {
     const full = path.join(scratch, "full");
     mkdirSync(full);
     writeFileSync(path.join(full, "keep.txt"), "mine");
-    const refused = handout("full");
+    const refused = await handout("full");
     expect(refused.code).toBe(1);
     expect(refused.out).toMatch(/is not empty; choose a new or empty folder \(nothing was written\)/);
     expect(readdirSync(full)).toEqual(["keep.txt"]);
-    const inside = handout(path.join(courseRoot, "labs", "copy"));
+    const inside = await handout(path.join(courseRoot, "labs", "copy"));
     expect(inside.code).toBe(1);
     expect(inside.out).toMatch(/inside the course folder/);
     expect(existsSync(path.join(courseRoot, "labs", "copy"))).toBe(false);
-    const usage = handout();
+    const usage = await handout();
     expect(usage.code).toBe(2);
     expect(usage.out).toMatch(/Name the folder/);
   });

@@ -11,6 +11,7 @@ import { buildCleanRoom } from "../grader/clean-room";
 import type { GradeReport } from "../grader/report";
 import { readAll, waitForExit } from "../testkit";
 import { courseRoot } from "../foundation/layout";
+import { runCourseCommand } from "./helpers/course-command";
 
 const tsx = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");
 let scratch: string;
@@ -26,48 +27,42 @@ afterAll(() => {
   rmSync(copy, { recursive: true, force: true });
 });
 
-function run(root: string, cli: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const result = spawnSync(process.execPath, [tsx, path.join(root, "course", "cli", cli), ...args], {
-    cwd: root,
-    env: { ...process.env, NO_COLOR: "1", ...env },
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  return { code: result.status, out: result.stdout + result.stderr };
-}
+/** A command of the course at `root`, with no terminal. */
+const run = (root: string, cli: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+  runCourseCommand(root, cli, args, { env: { ...process.env, NO_COLOR: "1", ...env } });
 
 /** A stack frame names an absolute path or Node's internals (the grader's own "at labs/x.ts:3:7" is not one). */
 const noStack = (out: string): void => expect(out).not.toMatch(/^\s+at (.*[( ])?((file:\/\/)?\/|node:)[^\s]*:\d+:\d+\)?$/m);
 
 describe("npm run grade", () => {
-  it("refuses a folder as --json before grading anything", () => {
-    const { code, out } = run(courseRoot, "grade.ts", ["00", "--json", scratch]);
+  it("refuses a folder as --json before grading anything", async () => {
+    const { code, out } = await run(courseRoot, "grade.ts", ["00", "--json", scratch]);
     expect(code).toBe(2);
     expect(out).toMatch(/is a folder; give a file name for the report/);
     expect(out).not.toMatch(/00-welcome {2}Welcome/); // nothing was graded
     noStack(out);
   });
 
-  it("warns loudly, every time, when course/lab-snapshot.json is missing", () => {
+  it("warns loudly, every time, when course/lab-snapshot.json is missing", async () => {
     const snapshot = path.join(copy, "course", "lab-snapshot.json");
     const saved = readFileSync(snapshot);
     rmSync(snapshot);
     try {
-      const { out } = run(copy, "grade.ts", ["00", "--json", path.join(scratch, "r.json")]);
+      const { out } = await run(copy, "grade.ts", ["00", "--json", path.join(scratch, "r.json")]);
       expect(out).toMatch(/course\/lab-snapshot\.json is missing: the grader cannot tell whether the tests were changed/);
     } finally {
       writeFileSync(snapshot, saved);
     }
   });
 
-  it("--clean-room grades the learner's lab files with the course's own tests, whatever theirs say", () => {
+  it("--clean-room grades the learner's lab files with the course's own tests, whatever theirs say", async () => {
     const learner = path.join(scratch, "learner");
     mkdirSync(path.join(learner, "labs", "00-welcome", "tests"), { recursive: true });
     writeFileSync(path.join(learner, "labs", "00-welcome", "stat.ts"), readFileSync(path.join(courseRoot, "labs", "00-welcome", "stat.ts")));
     // Their test file passes anything; the clean room uses the course's.
     writeFileSync(path.join(learner, "labs", "00-welcome", "tests", "stat.test.ts"), 'import { it } from "vitest";\nit("passes", () => {});\n');
     const report = path.join(scratch, "clean.json");
-    const { code, out } = run(courseRoot, "grade.ts", ["--clean-room", learner, "00", "--json", report]);
+    const { code, out } = await run(courseRoot, "grade.ts", ["--clean-room", learner, "00", "--json", report]);
     expect(out).toMatch(/Clean room: the course as committed/);
     expect(code).toBe(1);
     const graded = JSON.parse(readFileSync(report, "utf8")) as GradeReport;
@@ -127,7 +122,7 @@ describe("npm run watch", () => {
 });
 
 describe("npm run reset", () => {
-  it("refuses to write through a symbolic link out of the lab", () => {
+  it("refuses to write through a symbolic link out of the lab", async () => {
     const starter = path.join(copy, "labs", "00-welcome", "stat.ts");
     const outside = path.join(scratch, "outside.ts");
     writeFileSync(outside, "not the course's\n");
@@ -135,7 +130,7 @@ describe("npm run reset", () => {
     rmSync(starter);
     symlinkSync(outside, starter);
     try {
-      const { code, out } = run(copy, "reset.ts", ["00", "--yes"]);
+      const { code, out } = await run(copy, "reset.ts", ["00", "--yes"]);
       expect(code).toBe(1);
       expect(out).toMatch(/stat\.ts is a symbolic link .*reset does not follow links/);
       expect(readFileSync(outside, "utf8")).toBe("not the course's\n");
@@ -175,9 +170,9 @@ describe("npm run reset", () => {
 });
 
 describe("npm run kernel:install", () => {
-  it("refuses an unknown flag and installs nothing", () => {
+  it("refuses an unknown flag and installs nothing", async () => {
     const dataDir = path.join(scratch, "jupyter-data");
-    const { code, out } = run(courseRoot, "install-kernel.ts", ["--bogus"], { JUPYTER_DATA_DIR: dataDir });
+    const { code, out } = await run(courseRoot, "install-kernel.ts", ["--bogus"], { JUPYTER_DATA_DIR: dataDir });
     expect(code).toBe(2);
     expect(out).toMatch(/Unknown option '--bogus'/);
     expect(existsSync(dataDir)).toBe(false);

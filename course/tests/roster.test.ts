@@ -1,23 +1,17 @@
 // npm run roster: a class table from many learners' grade reports, bad files named and skipped.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { courseRoot } from "../foundation/layout";
+import { runCourseCommand } from "./helpers/course-command";
 
-const tsx = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");
 let folder: string;
 
 /** Run the roster as `npm run roster` would from `folder` (npm sets INIT_CWD to where it was typed). */
-function roster(...args: string[]) {
-  const result = spawnSync(process.execPath, [tsx, path.join(courseRoot, "course", "cli", "roster.ts"), ...args], {
-    cwd: courseRoot,
-    env: { ...process.env, INIT_CWD: folder },
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  return { code: result.status, out: result.stdout, err: result.stderr };
+async function roster(...args: string[]) {
+  const { code, stdout, stderr } = await runCourseCommand(courseRoot, "roster.ts", args, { env: { ...process.env, INIT_CWD: folder } });
+  return { code, out: stdout, err: stderr };
 }
 
 const report = (labs: object[], extra: object = {}): string => JSON.stringify({ when: "2026-11-01T10:00:00Z", labs, ...extra });
@@ -39,8 +33,8 @@ beforeAll(() => {
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 describe("npm run roster", () => {
-  it("prints learner × lab points with totals, and writes the same as CSV", () => {
-    const { code, out } = roster("alice.json", "b.json", "--csv", "class.csv");
+  it("prints learner × lab points with totals, and writes the same as CSV", async () => {
+    const { code, out } = await roster("alice.json", "b.json", "--csv", "class.csv");
     expect(code).toBe(0);
     expect(out).toMatch(/^alice\s+10\s+-\s+-\s+-\s+12\s.*\s22$/m);
     expect(out).toMatch(/^Bob, Jr\.\s+5\s.*\s5$/m);
@@ -51,8 +45,8 @@ describe("npm run roster", () => {
     expect(csv[2]).toMatch(/^"Bob, Jr\.",5,/); // a comma in a name is quoted, not a new column
   });
 
-  it("names every file that is not a grade report and skips it, counting the others", () => {
-    const { code, out, err } = roster(".", "missing.json", "--csv", "all.csv");
+  it("names every file that is not a grade report and skips it, counting the others", async () => {
+    const { code, out, err } = await roster(".", "missing.json", "--csv", "all.csv");
     expect(code).toBe(0);
     expect(err).toMatch(/skipped garbage\.json: not JSON/);
     expect(err).toMatch(/skipped package\.json: JSON, but not a grade report/);
@@ -63,17 +57,17 @@ describe("npm run roster", () => {
     expect(out).toMatch(/2 learner\(s\)/);
   });
 
-  it("fails with a sentence, not a crash, when nothing can be read or the CSV cannot be written", () => {
-    const none = roster("garbage.json");
+  it("fails with a sentence, not a crash, when nothing can be read or the CSV cannot be written", async () => {
+    const none = await roster("garbage.json");
     expect(none.code).toBe(1);
     expect(none.err).toMatch(/No grade report could be read/);
-    const unwritable = roster("alice.json", "--csv", "no/such/folder/x.csv");
+    const unwritable = await roster("alice.json", "--csv", "no/such/folder/x.csv");
     expect(unwritable.code).toBe(1);
     expect(unwritable.err).toMatch(/Could not write the CSV .*ENOENT/);
-    const usage = roster();
+    const usage = await roster();
     expect(usage.code).toBe(2);
     expect(usage.err).toMatch(/Usage: npm run roster/);
-    const unknown = roster("alice.json", "--bogus");
+    const unknown = await roster("alice.json", "--bogus");
     expect(unknown.code).toBe(2);
   });
 });
