@@ -7,7 +7,7 @@ import { chapters, findChapter } from "../manifest";
 import { NOT_YET } from "../notebook-kit";
 import { registerCleanup } from "../runner/cleanup";
 import { EXECUTED_DIR, runNotebook, type RunOptions } from "../runner/execute";
-import { HIDE_TOOLS_VARIABLE, toolsToHide } from "../runner/hide-tools";
+import { HIDE_TOOLS_VARIABLE, makeShadowPath, toolsToHide } from "../runner/hide-tools";
 import { describeNotebookProblem, readNotebook } from "../runner/nbformat";
 import { describeRun } from "../runner/report";
 import { copyWithSolutionsInLabs } from "../runner/solutions-copy";
@@ -92,6 +92,14 @@ async function main(): Promise<void> {
     runOptions.forbid = { text: NOT_YET, why: "with the solutions in labs/, every lab cell must show the finished behaviour" };
   }
   const hidden = toolsToHide();
+  if (hidden.length > 0) {
+    // One PATH without the tools for every kernel of this run, made here once: each kernel would
+    // otherwise make its own (Kernel.start does, when it sees the variable).
+    const shadow = makeShadowPath(hidden);
+    registerCleanup(shadow.remove);
+    process.env.PATH = shadow.path;
+    delete process.env[HIDE_TOOLS_VARIABLE];
+  }
   console.log(
     `notebooks against ${options.impl === "solutions" ? "the solutions (a copy of the course with them in labs/)" : "labs/"}` +
       (hidden.length > 0 ? `, with ${hidden.join(", ")} unreachable` : ""),

@@ -5,8 +5,10 @@
 // hides every command that starts with it (python3 also hides python3.11 and python3-config), the
 // way a machine without the package would look. The notebooks' `hasCommand` then says "missing",
 // and their fallbacks run.
-import { readdirSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { ownedPrefix } from "./stale-folders";
 
 export const HIDE_TOOLS_VARIABLE = "COURSE_HIDE_TOOLS";
 
@@ -39,4 +41,27 @@ export function shadowPath(hidden: readonly string[], shadowBin: string, searchP
     }
   }
   return shadowBin;
+}
+
+/** A PATH without the hidden tools, in a folder of this runner's own; `remove` deletes it. */
+export interface ShadowPath {
+  path: string;
+  remove: () => void;
+}
+
+/**
+ * Make one shadow PATH for a whole run of notebooks, in the temp folder under this runner's
+ * prefix (so a killed runner's copy is removed by the next run). Every kernel of the run can
+ * share it: on a full PATH it is a few thousand symlinks, which took about 0.4 s of CPU per kernel
+ * when each kernel made its own.
+ */
+export function makeShadowPath(hidden: readonly string[], searchPath = process.env.PATH ?? ""): ShadowPath {
+  const folder = mkdtempSync(path.join(os.tmpdir(), ownedPrefix("tools")));
+  const remove = () => rmSync(folder, { recursive: true, force: true });
+  try {
+    return { path: shadowPath(hidden, folder, searchPath), remove };
+  } catch (err) {
+    remove();
+    throw err;
+  }
 }

@@ -10,11 +10,11 @@ import path from "node:path";
 import { isAlive } from "../foundation/processes";
 
 /** `course-notebook-<pid>-`: the prefix for a temp folder owned by this runner process. */
-export function ownedPrefix(kind: "kernel" | "notebook" | "with-solutions"): string {
+export function ownedPrefix(kind: "kernel" | "notebook" | "with-solutions" | "tools"): string {
   return `course-${kind}-${process.pid}-`;
 }
 
-const OWNED = /^course-(?:kernel|notebook|with-solutions)-(\d+)-/;
+const OWNED = /^course-(?:kernel|notebook|with-solutions|tools)-(\d+)-/;
 
 /** Remove the folders left by runners that no longer run; returns their paths. */
 export function removeStaleFolders(tmp = os.tmpdir()): string[] {
