@@ -1,11 +1,14 @@
 // A workshop hub started the way a host starts it (npm run hub), for the hub's tests and load
 // test: on loopback, a free port, its own state folder; stopped, with everything it started,
 // even when the caller failed.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import type { Socket } from "node:net";
 import path from "node:path";
 import { isRunning } from "../foundation/proc";
 import { courseRoot } from "../foundation/layout";
+import { signalQuietly } from "../foundation/processes";
+import { tsNodeArgs } from "../foundation/tsx";
 import { lookUp } from "./accounts";
 import { freeLoopbackPort, requireReachableForLearners } from "./preflight";
 import { learnersProcesses } from "./run";
@@ -68,6 +71,10 @@ export async function startTestHub(learners: readonly string[], timeoutMs = 180_
   void exited.then((code) => (exitCode = code));
   const uids = new Set(learners.map((name) => lookUp(name)?.uid).filter((uid): uid is number => uid !== undefined));
 
+  // If this process dies without calling stop() (killed, out of memory), the lifeline does its
+  // killing: the hub runs as root, and a hub left running blocks the next run's accounts.
+  const lifeline = startLifeline({ commandPid: child.pid, stateDir, scratch, learners });
+
   const stop = async (): Promise<void> => {
     if (exitCode === undefined && child.pid !== undefined) {
       try {
@@ -77,34 +84,8 @@ export async function startTestHub(learners: readonly string[], timeoutMs = 180_
       }
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 60_000))]);
     }
-    // Whatever the command could not stop: its group, the hub it started, the learners' processes.
-    if (child.pid !== undefined) {
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // empty group
-      }
-    }
-    for (const name of learners) {
-      const uid = lookUp(name)?.uid;
-      if (uid !== undefined) uids.add(uid);
-    }
-    for (const file of ["jupyterhub.pid", "proxy.pid"]) {
-      try {
-        const pid = Number(readFileSync(path.join(stateDir, file), "utf8").trim());
-        if (pid > 0 && isRunning(pid)) process.kill(pid, "SIGKILL");
-      } catch {
-        // no such file, or gone
-      }
-    }
-    for (const pid of learnersProcesses(uids)) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }
-    rmSync(scratch, { recursive: true, force: true });
+    killTestHub({ commandPid: child.pid, stateDir, scratch, learners }, uids);
+    lifeline.kill("SIGKILL");
   };
 
   const deadline = Date.now() + timeoutMs;
@@ -144,6 +125,55 @@ export async function startTestHub(learners: readonly string[], timeoutMs = 180_
     },
     stop,
   };
+}
+
+/** What a test hub started, for whoever has to stop it. */
+export interface TestHubProcesses {
+  /** The `npm run hub` command, leader of its own process group. */
+  commandPid: number | undefined;
+  stateDir: string;
+  scratch: string;
+  learners: readonly string[];
+}
+
+/**
+ * Kill whatever a test hub's command did not stop, and remove its folder: the command's group, the
+ * hub and the proxy by their pid files, every process of the learners' accounts (and of `uids`).
+ */
+export function killTestHub(hub: TestHubProcesses, uids: ReadonlySet<number> = new Set()): void {
+  if (hub.commandPid !== undefined) signalQuietly(-hub.commandPid, "SIGKILL");
+  const learnerUids = new Set(uids);
+  for (const name of hub.learners) {
+    const uid = lookUp(name)?.uid;
+    if (uid !== undefined) learnerUids.add(uid);
+  }
+  for (const file of ["jupyterhub.pid", "proxy.pid"]) {
+    try {
+      const pid = Number(readFileSync(path.join(hub.stateDir, file), "utf8").trim());
+      if (pid > 0 && isRunning(pid)) signalQuietly(pid, "SIGKILL");
+    } catch {
+      // no such file
+    }
+  }
+  for (const pid of learnersProcesses(learnerUids)) signalQuietly(pid, "SIGKILL");
+  rmSync(hub.scratch, { recursive: true, force: true });
+}
+
+/**
+ * Start the lifeline (lifeline.ts) with a pipe from this process as its stdin: when this process
+ * ends, however it ends, the pipe closes and the lifeline kills what the hub started. It runs in a
+ * group of its own, so that a kill of this process's group does not take it along; stop() kills it.
+ */
+export function startLifeline(hub: TestHubProcesses): ChildProcess {
+  const lifeline = spawn(process.execPath, [...tsNodeArgs, path.join(courseRoot, "course", "hub", "lifeline.ts"), JSON.stringify(hub)], {
+    detached: true,
+    stdio: ["pipe", "ignore", "ignore"],
+  });
+  lifeline.on("error", () => undefined); // then there is only stop(), as before
+  // Neither the process nor the pipe keeps this process alive.
+  lifeline.unref();
+  (lifeline.stdin as Socket | null)?.unref();
+  return lifeline;
 }
 
 /** Why the hub's machinery tests cannot run here, or undefined when they can. */
