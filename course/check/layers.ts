@@ -5,9 +5,10 @@
 // depends on what a lab's tests are given; the commands (`npm run ...`) sit on top. An upward
 // import would let a change to a learner's helper break the grader, or drag a command's
 // dependencies into the foundation: this check finds every one.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
+import { regularFilesUnder } from "../foundation/tree";
 
 export interface Layer {
   name: string;
@@ -44,10 +45,8 @@ function sourceFiles(root: string, layers: readonly Layer[]): string[] {
       files.push(place);
       continue;
     }
-    for (const entry of readdirSync(absolute, { recursive: true, withFileTypes: true })) {
-      const full = path.join(entry.parentPath, entry.name);
-      const relative = path.relative(root, full).split(path.sep).join("/");
-      if (entry.isFile() && SOURCE.test(entry.name) && !relative.includes("/node_modules/")) files.push(relative);
+    for (const file of regularFilesUnder(absolute, (name) => name === "node_modules")) {
+      if (SOURCE.test(file)) files.push(path.relative(root, path.join(absolute, file)).split(path.sep).join("/"));
     }
   }
   return files;

@@ -5,9 +5,10 @@
 // Names say what they return: an `...Id` is a name ("00-welcome"), a `...Folder` or `...Path`
 // is a path relative to the course root ("labs/00-welcome"), and absolute paths come from
 // `path.join(courseRoot, ...)` or say "absolute".
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { regularFilesUnder } from "./tree";
 
 /** The course root: the folder that holds package.json. */
 export const courseRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -43,14 +44,11 @@ export function notebookPath(chapter: ChapterName): string {
   return `notebooks/${labId(chapter)}.ipynb`;
 }
 
-/** Every file under `folder` (relative to the course root), relative to `folder`, sorted; [] when it does not exist. */
+/** Every file under `folder` (relative to the course root), relative to `folder`, sorted; [] when it does not exist. Links are not followed. */
 export function filesUnder(folder: string): string[] {
   const absolute = path.join(courseRoot, folder);
   if (!existsSync(absolute)) return [];
-  return readdirSync(absolute, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.relative(absolute, path.join(entry.parentPath, entry.name)))
-    .sort();
+  return regularFilesUnder(absolute).sort();
 }
 
 /** The lab's test files (`*.test.ts`), relative to the course root. */
