@@ -25,6 +25,9 @@ export async function launchBrowser(): Promise<HeadlessBrowser> {
     executablePath: CHROMIUM,
     headless: true,
     userDataDir: profile,
+    // Over a pipe, not a port: Chromium quits when the pipe closes, so it dies with the process that
+    // launched it, even one that was SIGKILLed (over a port it ran on, with its crash handlers).
+    pipe: true,
     args: [
       "--no-sandbox",
       "--disable-gpu",
