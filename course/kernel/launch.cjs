@@ -9,6 +9,8 @@
 //   send-queue.cjs     no message lost in a burst of output
 //   parent-poller.cjs  the kernel dies with the front end that started it
 //   wire.cjs           signing and framing
+//   node-types.cjs     cells see Node's types only
+//   watches.cjs        no watches inside node_modules
 "use strict";
 
 const fs = require("node:fs");
@@ -70,7 +72,9 @@ require("./send-queue.cjs").installSendQueue(zmq, key);
 process.chdir(courseRoot);
 // tslab's own pinned TypeScript, the copy its compiler uses.
 const tslabDir = path.dirname(resolveFromCourse("tslab/package.json"));
-require("./node-types.cjs").onlyNodeTypes(courseRoot, requireFromCourse("@tslab/typescript-for-tslab", tslabDir).sys);
+const tslabTs = requireFromCourse("@tslab/typescript-for-tslab", tslabDir);
+require("./node-types.cjs").onlyNodeTypes(courseRoot, tslabTs.sys);
+require("./watches.cjs").noWatchesInNodeModules(tslabTs.sys);
 const { CourseKernel } = require("./kernel.cjs");
 const kernel = new CourseKernel(
   {

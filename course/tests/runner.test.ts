@@ -62,6 +62,10 @@ const SHARED = {
   // fs.mkdtempDisposableSync is in Node 24's types, not in Node 20's: a cell calling it must not compile.
   nodeTypes: ['import * as fs from "node:fs";\nconsole.log(typeof fs.mkdtempDisposableSync);'],
   result: ["console.log('first');", "6 * 7", "'text'"],
+  // The kernel's own inotify watches: one line "inotify wd:..." per watch in its fds' fdinfo.
+  watches: [
+    'import * as fs from "node:fs";\nconst fdinfo = fs.readdirSync("/proc/self/fd").map((fd) => { try { return fs.readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"); } catch { return ""; } });\nconsole.log(`inotify watches: ${fdinfo.join("").split("\\n").filter((line) => line.startsWith("inotify wd:")).length}`);',
+  ],
   burst: ["for (let i = 0; i < 20000; i++) console.log(`line ${i}`);", "console.log('next cell');"],
 };
 type SectionName = keyof typeof SHARED;
@@ -179,6 +183,15 @@ describe("the kernel speaks proper Jupyter", () => {
   it("compiles cells against Node 20's types only, not @types/node24's (the newest-Node type check's)", async () => {
     const { failures } = await section("nodeTypes"); // its cell calls fs.mkdtempDisposableSync (Node 24's types only)
     expect(failures).toEqual([{ cell: 1, kind: "error", message: expect.stringMatching(/'mkdtempDisposableSync' does not exist/) }]);
+  });
+
+  it("watches the files it compiled, not every folder under node_modules (about 1,400 inotify watches before)", async () => {
+    const { cells, failures } = await section("watches");
+    expect(failures).toEqual([]);
+    const printed = (cells[0]!.outputs![0] as { text: string }).text;
+    const watches = Number(/^inotify watches: (\d+)$/m.exec(printed)?.[1]);
+    expect(watches, printed).toBeGreaterThan(0); // the compiled files are watched: an edited lab module is seen
+    expect(watches, printed).toBeLessThan(400);
   });
 
   it("shows a cell's last expression as its result, Out[n], not as printed text", async () => {
