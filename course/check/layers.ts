@@ -36,7 +36,8 @@ export function layerOf(file: string, layers: readonly Layer[] = LAYERS): number
   return layers.findIndex((layer) => layer.paths.some((p) => (p.endsWith("/") ? file.startsWith(p) : file === p)));
 }
 
-function sourceFiles(root: string, layers: readonly Layer[]): string[] {
+/** The source files (relative to the root, "/"-separated) in these layers' places. */
+export function sourceFiles(root: string, layers: readonly Layer[]): string[] {
   const files: string[] = [];
   for (const place of layers.flatMap((layer) => layer.paths)) {
     const absolute = path.join(root, place);
@@ -53,7 +54,7 @@ function sourceFiles(root: string, layers: readonly Layer[]): string[] {
 }
 
 /** The file a relative import names (relative to the course root), or undefined for a package or node: import. */
-function importedFile(root: string, from: string, specifier: string): string | undefined {
+export function importedFile(root: string, from: string, specifier: string): string | undefined {
   if (!specifier.startsWith(".")) return undefined;
   const target = path.posix.normalize(path.posix.join(path.posix.dirname(from), specifier));
   for (const candidate of [target, `${target}.ts`, `${target}/index.ts`]) {

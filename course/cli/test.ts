@@ -4,7 +4,8 @@
 //      over everything notebooks can import, and against the newest Node's types; lint and format
 //      (the project's type check, ESLint's type-aware rules and the newest-Node check share one
 //      program per tsconfig: course/check/project-programs.ts);
-//   2. integrity: manifest, notebooks, starters, hints, exports, snapshot;
+//   2. integrity: manifest, notebooks, starters, hints, exports, snapshot, layers, and what the
+//      learners' copy keeps;
 //   3. every solution passes every test of its lab;
 //   4. every untouched starter fails every test of its lab (no vacuous test);
 //   5. the machinery's own tests (kernel, runner, grader);
@@ -28,6 +29,7 @@ import os from "node:os";
 import path from "node:path";
 import { solutionReferences } from "../check/model-answers";
 import { exportMismatches, staticProblems } from "../check/integrity";
+import { handoutImportProblems } from "../check/handout-imports";
 import { layerProblems } from "../check/layers";
 import { readmeProblems } from "../check/readme";
 import { notebookImportable, projectTypeErrors, tslabTypeErrors } from "../check/typecheck";
@@ -279,6 +281,7 @@ async function main(): Promise<void> {
   await check("integrity: starters export what solutions export", () => exportMismatches(selected));
   await check("integrity: imports go down the layers only (course/check/layers.ts)", () => layerProblems(courseRoot));
   await check("integrity: notebooks and labs never refer to solutions/", () => solutionReferences(courseRoot));
+  await check("integrity: the learners' copy keeps every file its files import (course/handout/contents.ts)", () => handoutImportProblems(courseRoot));
   await check("integrity: README chapter table matches the manifest", readmeProblems);
   await check("integrity: lab snapshot up to date (npm run course:freeze)", snapshotProblems);
   await checkEarly(`solutions pass every test (${which})`, solutionsRun);

@@ -22,7 +22,7 @@ export const LEFT_OUT: readonly { path: string; why: string }[] = [
   { path: "course/cli/hub.ts", why: "npm run hub, the workshop hub, for instructors" },
   // The workshop hub's host side; the copy keeps course/hub/singleuser.sh and prepare-template.ts,
   // which learners' servers (and the Kubernetes image) run.
-  ...["accounts", "drive", "harness", "load", "preflight", "run", "state"].map((name) => ({
+  ...["accounts", "drive", "harness", "lifeline", "load", "preflight", "run", "state"].map((name) => ({
     path: `course/hub/${name}.ts`,
     why: "the workshop hub's host side, for instructors",
   })),

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { handoutImportProblems } from "../check/handout-imports";
 import { layerOf, layerProblems } from "../check/layers";
 import { courseRoot } from "../foundation/layout";
 
@@ -65,5 +66,32 @@ describe("layer check", () => {
 
   it("finds no upward import in the course", () => {
     expect(layerProblems(courseRoot)).toEqual([]);
+  });
+});
+
+describe("what the learners' copy keeps", () => {
+  it("reports a kept file that imports a left-out one, of any form, and accepts imports among kept files", () => {
+    const root = tree({
+      "course/hub/harness.ts": "export {};\n",
+      "course/runner/kernel.ts": 'import type { TestHub } from "../hub/harness";\n',
+      "course/hub/prepare-template.ts": 'export const load = () => import("./load");\n',
+      "course/hub/load.ts": 'import { startTestHub } from "./harness";\n',
+      "course/grader/run-lab.ts": 'import { layout } from "../foundation/layout";\nconst bench = require("../bench/grader");\n',
+      "course/foundation/layout.ts": "export {};\n",
+      "course/bench/grader.ts": "export {};\n",
+      "labs/00-x/x.ts": 'import { answer } from "../../solutions/00-x/x";\n',
+      "solutions/00-x/x.ts": "export {};\n",
+    });
+    expect(handoutImportProblems(root).map((problem) => problem.split(",")[0])).toEqual([
+      "course/grader/run-lab.ts imports course/bench/grader.ts",
+      "course/hub/prepare-template.ts imports course/hub/load.ts",
+      "course/runner/kernel.ts imports course/hub/harness.ts",
+      "labs/00-x/x.ts imports solutions/00-x/x.ts",
+    ]);
+    expect(handoutImportProblems(root)[2]).toMatch(/leave course\/runner\/kernel\.ts out too, or keep course\/hub\/harness\.ts/);
+  });
+
+  it("finds none in the course", () => {
+    expect(handoutImportProblems(courseRoot)).toEqual([]);
   });
 });
