@@ -46,7 +46,7 @@ export function sourceFiles(root: string, layers: readonly Layer[]): string[] {
       files.push(place);
       continue;
     }
-    for (const file of regularFilesUnder(absolute, (name) => name === "node_modules")) {
+    for (const file of regularFilesUnder(absolute, { skip: (relative) => path.basename(relative) === "node_modules" })) {
       if (SOURCE.test(file)) files.push(path.relative(root, path.join(absolute, file)).split(path.sep).join("/"));
     }
   }

@@ -10,6 +10,7 @@ import path from "node:path";
 import { chapters } from "../manifest";
 import { currentTestHashes, readSnapshot } from "./snapshot";
 import { courseRoot, labId } from "../foundation/layout";
+import { regularFilesUnder } from "../foundation/tree";
 
 export interface CleanRoom {
   /** The fresh copy of the course, with the learner's lab files in it. */
@@ -48,22 +49,12 @@ function copyLabFiles(from: string, to: string, shownAs: string, skipped: string
     skipped.push(`${shownAs}/: not in the learner's copy; graded as the starter`);
     return;
   }
-  // From Node 24 on, a recursive readdirSync also lists what is behind a link to a folder: never copied.
-  const links: string[] = [];
-  for (const entry of readdirSync(from, { recursive: true, withFileTypes: true })) {
-    const absolute = path.join(entry.parentPath, entry.name);
-    const relative = path.relative(from, absolute);
-    const shown = `${shownAs}/${relative}`;
-    if (relative === "tests" || relative.startsWith(`tests${path.sep}`) || relative.split(path.sep).includes("node_modules")) continue;
-    if (links.some((link) => relative.startsWith(`${link}${path.sep}`))) continue;
-    const stat = lstatSync(absolute);
-    if (stat.isSymbolicLink()) {
-      links.push(relative);
-      skipped.push(`${shown}: a symbolic link; not copied`);
-    } else if (stat.isFile()) {
-      mkdirSync(path.dirname(path.join(to, relative)), { recursive: true });
-      copyFileSync(absolute, path.join(to, relative));
-    }
+  // The tests stay the course's, node_modules is never the learner's, and a link is never followed.
+  const skip = (relative: string): boolean => relative === "tests" || path.basename(relative) === "node_modules";
+  const onLink = (relative: string): void => void skipped.push(`${shownAs}/${relative}: a symbolic link; not copied`);
+  for (const relative of regularFilesUnder(from, { skip, onLink })) {
+    mkdirSync(path.dirname(path.join(to, relative)), { recursive: true });
+    copyFileSync(path.join(from, relative), path.join(to, relative));
   }
 }
 

@@ -1,10 +1,11 @@
 // The authors' commands: `npm test`'s options (one chapter, unknown options refused) and
 // `npm run course:new`, whose scaffold must pass `npm test -- NN` in a copy of the course at once.
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { courseRoot } from "../foundation/layout";
+import { regularFilesUnder } from "../foundation/tree";
 import { chapters } from "../manifest";
 import { runCourseCommand } from "./helpers/course-command";
 
@@ -57,17 +58,8 @@ describe("npm run course:new", () => {
   /** Every file of the copy with its contents (node_modules left out): proof that nothing was written. */
   function tree(): Map<string, string> {
     const files = new Map<string, string>();
-    // Walked by hand: from Node 24 on, readdirSync's `recursive` follows a link to a folder, and
-    // node_modules here is one (reading all of it ran a test process out of memory).
-    const walk = (dir: string): void => {
-      for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory())
-          walk(full); // a symbolic link is neither a folder nor a file here
-        else if (entry.isFile()) files.set(path.relative(copy, full), readFileSync(full, "utf8"));
-      }
-    };
-    walk(copy);
+    // Not followed: node_modules here is a link (reading all of it ran a test process out of memory).
+    for (const file of regularFilesUnder(copy)) files.set(file, readFileSync(path.join(copy, file), "utf8"));
     return files;
   }
 

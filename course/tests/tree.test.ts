@@ -11,7 +11,7 @@ const scratch = mkdtempSync(path.join(os.tmpdir(), "course-tree-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe("regularFilesUnder", () => {
-  it("lists the regular files below a folder, not what is behind a link to a folder, and skips the folders it is told to", () => {
+  it("lists the regular files below a folder, not what is behind a link to a folder (but tells of the link), and skips what it is told to", () => {
     const tests = path.join(scratch, "tests");
     const elsewhere = path.join(scratch, "elsewhere");
     mkdirSync(path.join(tests, "fixtures"), { recursive: true });
@@ -23,6 +23,9 @@ describe("regularFilesUnder", () => {
     writeFileSync(path.join(elsewhere, "behind.test.ts"), "");
     symlinkSync(elsewhere, path.join(tests, "linked"));
     expect(regularFilesUnder(tests).sort()).toEqual(["a.test.ts", path.join("fixtures", "b.ts"), path.join("node_modules", "c.ts")]);
-    expect(regularFilesUnder(tests, (name) => name === "node_modules").sort()).toEqual(["a.test.ts", path.join("fixtures", "b.ts")]);
+    const links: string[] = [];
+    const kept = regularFilesUnder(tests, { skip: (relative) => path.basename(relative) === "node_modules", onLink: (relative) => links.push(relative) });
+    expect(kept.sort()).toEqual(["a.test.ts", path.join("fixtures", "b.ts")]);
+    expect(links).toEqual(["linked"]);
   });
 });
