@@ -11,6 +11,7 @@ import { removeStaleFolders } from "../runner/stale-folders";
 import type { Cell, ErrorOutput, Notebook } from "../runner/nbformat";
 import { isAlive, pidsWithEnv, signalQuietly, waitUntil } from "../foundation/processes";
 import { courseRoot } from "../foundation/layout";
+import { runCourseCommand } from "./helpers/course-command";
 
 const FIXTURES = path.join(courseRoot, "course", "tests", "fixtures", "runner");
 const TSX = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");
@@ -145,7 +146,7 @@ describe("headless runner", () => {
 
   it("runs from any working directory, with the kernel in the course root", async () => {
     const file = writeNotebook("cwd.ipynb", ['import { parseStat } from "./labs/00-welcome/stat";\nconsole.log(process.cwd(), typeof parseStat);']);
-    const result = await notebooksCli([file], NOTEBOOKS_CLI, os.tmpdir());
+    const result = await notebooksCli([file], "notebooks.ts", os.tmpdir());
     expect(result.output).toMatch(/1 passed, 0 failed/);
     expect(result.status).toBe(0);
     const executed = JSON.parse(readFileSync(path.join(courseRoot, ".course", "notebooks", "cwd.ipynb"), "utf8")) as Notebook;
@@ -153,18 +154,10 @@ describe("headless runner", () => {
   });
 });
 
-/**
- * Run `npm run notebooks` (through tsx) as a child; its output and exit status. Asynchronously:
- * a spawnSync would block this worker for the whole run, and vitest's own messages with it.
- */
-function notebooksCli(args: string[], cli = NOTEBOOKS_CLI, cwd = courseRoot): Promise<{ status: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [TSX, cli, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.on("close", (status) => resolve({ status, output }));
-  });
+/** Run `npm run notebooks` (or another command of the course) as a child; its output and exit status. */
+async function notebooksCli(args: string[], cli = "notebooks.ts", cwd = courseRoot): Promise<{ status: number | null; output: string }> {
+  const { code, out } = await runCourseCommand(courseRoot, cli, args, { cwd });
+  return { status: code, output: out };
 }
 
 describe("the kernel speaks proper Jupyter", () => {
@@ -366,7 +359,7 @@ describe("npm run notebooks", () => {
     const notebooks = await notebooksCli(["--bogus"]);
     expect(notebooks.status).toBe(2);
     expect(notebooks.output).toMatch(/unknown option "--bogus"\nusage: npm run notebooks/);
-    const check = await notebooksCli(["--no-notebook"], path.join(courseRoot, "course", "cli", "test.ts"));
+    const check = await notebooksCli(["--no-notebook"], "test.ts");
     expect(check.status).toBe(2);
     expect(check.output).toMatch(/unknown option "--no-notebook"\nusage: npm test/);
   });
