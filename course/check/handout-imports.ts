@@ -4,7 +4,7 @@
 // kept course/hub/lifeline.ts imported the left-out course/hub/harness.ts).
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import ts from "typescript";
+import { ts } from "../foundation/typescript";
 import { isLeftOut } from "../handout/contents";
 import { importedFile, LAYERS, sourceFiles } from "./layers";
 

@@ -3,7 +3,8 @@
 // are committed clean; starters have TODOs and export what solutions export.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import ts from "typescript";
+import type * as TS from "typescript";
+import { ts } from "../foundation/typescript";
 import { chapters, SHORT_TITLE_MAX, type Chapter } from "../manifest";
 import { courseRoot, labFolder, labId, labTestFiles, notebookPath, solutionFolder } from "../foundation/layout";
 import { KERNEL_NAME } from "../jupyter/paths";
@@ -85,14 +86,14 @@ function strayNotebooks(): string[] {
  * A readable description of an exported symbol's type, structural enough that
  * a starter whose signature drifted from the solution's is caught.
  */
-function describeExport(checker: ts.TypeChecker, symbol: ts.Symbol): string {
+function describeExport(checker: TS.TypeChecker, symbol: TS.Symbol): string {
   const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
   const flags = ts.TypeFormatFlags.NoTruncation;
   const parts: string[] = [];
   // Private and protected members are the implementation's business, not the lab's interface.
-  const isPublic = (p: ts.Symbol): boolean =>
+  const isPublic = (p: TS.Symbol): boolean =>
     !p.name.startsWith("#") && !(p.declarations ?? []).some((d) => ts.getCombinedModifierFlags(d) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected));
-  const members = (type: ts.Type): string =>
+  const members = (type: TS.Type): string =>
     checker
       .getPropertiesOfType(type)
       .filter(isPublic)

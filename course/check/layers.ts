@@ -7,7 +7,7 @@
 // dependencies into the foundation: this check finds every one.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import ts from "typescript";
+import { ts } from "../foundation/typescript";
 import { regularFilesUnder } from "../foundation/tree";
 
 export interface Layer {

@@ -2,7 +2,8 @@
 // a type error is a bug the tests may or may not reach, so the grader shows it
 // (file:line, above the table) but grades the tests all the same.
 import path from "node:path";
-import ts from "typescript";
+import type * as TS from "typescript";
+import { ts } from "../foundation/typescript";
 import { type Chapter } from "../manifest";
 import { courseRoot, type Impl, labId } from "../foundation/layout";
 
@@ -15,10 +16,10 @@ export interface TypeProblem {
   message: string;
 }
 
-let options: ts.CompilerOptions | undefined;
+let options: TS.CompilerOptions | undefined;
 
 /** The project's compiler options (tsconfig.json), checking only: nothing is written, libraries are trusted. */
-function projectOptions(): ts.CompilerOptions {
+function projectOptions(): TS.CompilerOptions {
   if (options) return options;
   const file = path.join(courseRoot, "tsconfig.json");
   const read = ts.readConfigFile(file, (name) => ts.sys.readFile(name));
@@ -36,8 +37,8 @@ function projectOptions(): ts.CompilerOptions {
  * hundred ms, mostly in those libraries; a warm one a fraction of that.
  */
 interface CheckCache {
-  host: ts.CompilerHost;
-  last?: ts.Program;
+  host: TS.CompilerHost;
+  last?: TS.Program;
 }
 
 const caches = new Map<string, CheckCache>();
@@ -46,7 +47,7 @@ function cacheFor(inFolder: string): CheckCache {
   const known = caches.get(inFolder);
   if (known) return known;
   const host = ts.createCompilerHost(projectOptions());
-  const parsed = new Map<string, ts.SourceFile>();
+  const parsed = new Map<string, TS.SourceFile>();
   const read = host.getSourceFile.bind(host);
   host.getSourceFile = (fileName, language, onError, shouldCreate) => {
     if (fileName.startsWith(inFolder)) return read(fileName, language, onError, shouldCreate);
