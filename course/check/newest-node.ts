@@ -8,7 +8,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { courseRoot } from "../foundation/layout";
-import { diagnosticLine, projectPrograms, ts } from "./project-programs";
+import { ts } from "../foundation/typescript";
+import { diagnosticLine, projectPrograms } from "./project-programs";
 
 /** The Node major whose types this pass uses; the devDependency `@types/node24` must match it. */
 export const NEWEST_NODE = 24;

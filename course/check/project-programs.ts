@@ -5,13 +5,10 @@
 // newest-Node check once more): the same parsing and checking, about 15 s of CPU, done four times.
 //   course: tsconfig.json (the course's TypeScript, strict), as `tsc -p .` builds it;
 //   kernel: course/kernel/tsconfig.json (the kernel's .cjs, checked from their JSDoc).
-import { createRequire } from "node:module";
 import path from "node:path";
 import type * as TS from "typescript";
 import { courseRoot } from "../foundation/layout";
-
-/** The project's TypeScript (the one `tsc` and ESLint use), not tslab's. */
-export const ts = createRequire(import.meta.url)("typescript") as typeof TS;
+import { ts } from "../foundation/typescript";
 
 export interface ProjectPrograms {
   course: TS.Program;

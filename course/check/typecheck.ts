@@ -7,7 +7,8 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import type * as TS from "typescript";
 import { courseRoot } from "../foundation/layout";
-import { diagnosticLine, projectPrograms, ts } from "./project-programs";
+import { ts } from "../foundation/typescript";
+import { diagnosticLine, projectPrograms } from "./project-programs";
 
 const require = createRequire(import.meta.url);
 
