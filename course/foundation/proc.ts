@@ -14,6 +14,9 @@ export interface ProcessEntry {
   /** CPU time spent in user and in kernel mode, in clock ticks (1/100 s). */
   utimeTicks: number;
   stimeTicks: number;
+  /** CPU time of the children it has waited for (and of theirs, that they waited for), user and kernel mode, in clock ticks. */
+  childrenUtimeTicks: number;
+  childrenStimeTicks: number;
   /** How many threads (tasks) the process has. */
   threads: number;
   /** One letter from /proc/<pid>/stat: R, S, D, T, Z... */
@@ -43,6 +46,8 @@ export function parseStatLine(pid: number, stat: string): ProcessEntry | undefin
     ttyNr: field(4),
     utimeTicks: field(11),
     stimeTicks: field(12),
+    childrenUtimeTicks: field(13),
+    childrenStimeTicks: field(14),
     threads: field(17),
     startTicks: field(19),
   };
