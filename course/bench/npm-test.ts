@@ -5,8 +5,9 @@
 // time as `npm test` printed it, and the load average before and after: a figure taken while the
 // machine was busy says so. They also give the Node that ran it, and the CPU time `npm test` used
 // (its processes' user and kernel time): with both cores busy to the end, the time is about that
-// CPU time shared by two, and start-up costs differ much between Node versions. The clone is of the commit checked out (`git clone` of this course),
-// with this course's node_modules linked in (an install is not part of `npm test`).
+// CPU time shared by two, and start-up costs differ much between Node versions. The clone is of
+// the commit checked out (`git clone` of this course), with this course's node_modules linked in
+// (an install is not part of `npm test`).
 //
 //   npm run bench -- npm-test
 // Skipped, with the reason, outside a git checkout (a learner's handout has no history to clone).
