@@ -3,24 +3,12 @@
 // chapter's, for `npm test -- NN`); each problem is one line. ESLint runs in this process, its
 // type-aware rules reading the programs the type check built (project-programs.ts), exactly as
 // `npm run lint` would with its own; Prettier runs from node_modules in a child.
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { ESLint } from "eslint";
 import { courseRoot } from "../foundation/layout";
+import { binOf } from "../foundation/package-bin";
 import { runNodeChild } from "./node-child";
 import { projectPrograms } from "./project-programs";
-
-const require = createRequire(import.meta.url);
-
-/** The file a package's `bin` names (their `exports` hide the bin from require.resolve). */
-export function binOf(name: string, command: string): string {
-  const manifest = require.resolve(`${name}/package.json`);
-  const bin = (JSON.parse(readFileSync(manifest, "utf8")) as { bin: string | Record<string, string> }).bin;
-  const relative = typeof bin === "string" ? bin : bin[command];
-  if (relative === undefined) throw new Error(`${name} has no "${command}" command: run \`npm install\``);
-  return path.join(path.dirname(manifest), relative);
-}
 
 /** Every ESLint problem in `paths` (relative to the course root), as `file:line:col rule: message`. */
 export async function lintProblems(paths: string[] = ["."]): Promise<string[]> {

@@ -10,8 +10,8 @@ import path from "node:path";
 import { chapterFiles, labIdOf, type NewChapter } from "../authoring/chapter-files";
 import { withChapter } from "../authoring/add-to-manifest";
 import { courseRoot, labId } from "../foundation/layout";
+import { binOf } from "../foundation/package-bin";
 import { chapters } from "../manifest";
-import { binOf } from "../check/lint";
 
 const USAGE = `usage: npm run course:new -- NN slug
   NN    the chapter's number, two digits, not yet in course/manifest.ts ("12")
