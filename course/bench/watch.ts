@@ -36,6 +36,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Benchmark, BenchResult } from "./types";
 import { courseRoot } from "../foundation/layout";
+import { tsxCommand } from "../foundation/tsx";
 
 const ROUNDS = Math.max(1, Math.floor(Number(process.env.WATCH_BENCH_ROUNDS ?? 7)) || 7);
 /** A watcher that shows no new grade within this long is stopped and the bench fails, saying which side and what it printed. */
@@ -68,7 +69,7 @@ interface Side {
 
 const ours: Side = {
   name: "npm run watch",
-  args: (lab) => [path.join("node_modules", "tsx", "dist", "cli.mjs"), path.join("course", "cli", "watch.ts"), lab.slice(0, 2)],
+  args: (lab) => [tsxCommand(), path.join("course", "cli", "watch.ts"), lab.slice(0, 2)],
   // watchScreen's "Graded at <time>. Save a file in labs/NN-slug/ to grade
   // again." comes after the table, the notes and the panel, once per grade;
   // only the keys line follows it, in the same write.

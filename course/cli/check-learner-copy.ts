@@ -16,8 +16,9 @@ import { solutionReferences } from "../check/model-answers";
 import { WORKSPACE_DIR } from "../jupyter/workspace";
 import { chapters } from "../manifest";
 import { courseRoot, labId } from "../foundation/layout";
+import { tsxCommand } from "../foundation/tsx";
 
-const tsx = createRequire(import.meta.url).resolve("tsx/cli");
+const tsx = tsxCommand();
 const cli = (name: string): string => path.join(courseRoot, "course", "cli", name);
 const results: { name: string; problems: string[] }[] = [];
 

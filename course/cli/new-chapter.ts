@@ -5,11 +5,11 @@
 // snapshot. Bad input writes nothing and exits 2; a failure half-way undoes what was written.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { chapterFiles, labIdOf, type NewChapter } from "../authoring/chapter-files";
 import { withChapter } from "../authoring/add-to-manifest";
 import { courseRoot, labId } from "../foundation/layout";
+import { tsxCommand } from "../foundation/tsx";
 import { binOf } from "../foundation/package-bin";
 import { chapters } from "../manifest";
 
@@ -53,8 +53,7 @@ function parseArgs(argv: string[]): NewChapter {
 
 /** Run one of the course's own commands (a fresh process: it reads the manifest as now written). */
 function courseCommand(cli: string): void {
-  const tsx = createRequire(import.meta.url).resolve("tsx/cli");
-  const result = spawnSync(process.execPath, [tsx, path.join(courseRoot, "course", "cli", cli)], { cwd: courseRoot, encoding: "utf8" });
+  const result = spawnSync(process.execPath, [tsxCommand(), path.join(courseRoot, "course", "cli", cli)], { cwd: courseRoot, encoding: "utf8" });
   if (result.status !== 0) throw new Error(`course/cli/${cli} failed:\n${result.stdout}${result.stderr}`);
 }
 

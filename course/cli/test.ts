@@ -40,6 +40,7 @@ import { labRunsInChild } from "../check/lab-runs";
 import { runNodeChild } from "../check/node-child";
 import { snapshotProblems } from "../grader/snapshot";
 import { courseRoot, labFolder, labId, labTestFiles, solutionFolder, type Impl } from "../foundation/layout";
+import { tsxCommand } from "../foundation/tsx";
 import { chapters, findChapter, type Chapter } from "../manifest";
 import { HIDE_TOOLS_VARIABLE } from "../runner/hide-tools";
 
@@ -146,10 +147,9 @@ interface Pass {
 
 /** Run `npm run notebooks -- [<chapters>] --impl <impl>` as a child (each pass is its own runner and subreaper). */
 function notebooksPass({ impl, env }: Pass): Promise<{ code: number | null; output: string }> {
-  const tsx = createRequire(import.meta.url).resolve("tsx/cli");
   const cli = path.join(courseRoot, "course", "cli", "notebooks.ts");
   const names = options.someChapters ? options.selected.map(labId) : [];
-  return runNodeChild([tsx, cli, ...names, "--impl", impl], env);
+  return runNodeChild([tsxCommand(), cli, ...names, "--impl", impl], env);
 }
 
 async function notebooksCheck(): Promise<StepResult> {

@@ -18,9 +18,13 @@ export interface HeadlessBrowser {
   close(): Promise<void>;
 }
 
-/** Headless Chromium with a fresh profile, quiet on a machine with no network but loopback. */
-export async function launchBrowser(): Promise<HeadlessBrowser> {
-  const profile = mkdtempSync(path.join(os.tmpdir(), "course-hub-chromium-"));
+/**
+ * Headless Chromium with a fresh profile, quiet on a machine with no network but loopback. The
+ * profile goes in `profileParent`: a test hub's own folder (TestHub.scratch) is removed with the hub,
+ * even when the process that launched the browser is killed before it can close it.
+ */
+export async function launchBrowser(profileParent: string = os.tmpdir()): Promise<HeadlessBrowser> {
+  const profile = mkdtempSync(path.join(profileParent, "chromium-profile-"));
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,

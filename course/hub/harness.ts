@@ -5,10 +5,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import path from "node:path";
-import { isRunning } from "../foundation/proc";
+import { commandOf, isRunning, processPids } from "../foundation/proc";
 import { courseRoot } from "../foundation/layout";
 import { signalQuietly } from "../foundation/processes";
-import { tsNodeArgs } from "../foundation/tsx";
+import { tsNodeArgs, tsxCommand } from "../foundation/tsx";
 import { lookUp } from "./accounts";
 import { freeLoopbackPort, requireReachableForLearners } from "./preflight";
 import { learnersProcesses } from "./run";
@@ -18,6 +18,8 @@ export interface TestHub {
   password: string;
   token: string;
   stateDir: string;
+  /** The hub's own folder, removed when it stops, by stop() or by the lifeline: a browser's profile can go here. */
+  scratch: string;
   log(): string;
   /** The hub's REST API with the admin token. */
   api(method: string, route: string, body?: unknown): Promise<{ status: number; json: unknown }>;
@@ -40,11 +42,10 @@ export async function startTestHub(learners: readonly string[], timeoutMs = 180_
   writeFileSync(roster, `${learners.join("\n")}\n`);
   const port = await freeLoopbackPort();
   const password = `test-${Math.random().toString(36).slice(2, 12)}`;
-  const tsx = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");
   const child = spawn(
     process.execPath,
     [
-      tsx,
+      tsxCommand(),
       path.join(courseRoot, "course", "cli", "hub.ts"),
       "--roster",
       roster,
@@ -107,6 +108,7 @@ export async function startTestHub(learners: readonly string[], timeoutMs = 180_
     password,
     token,
     stateDir,
+    scratch,
     log: () => output,
     async api(method, route, body) {
       const response = await fetch(`${url}/hub/api${route}`, {
@@ -138,7 +140,8 @@ export interface TestHubProcesses {
 
 /**
  * Kill whatever a test hub's command did not stop, and remove its folder: the command's group, the
- * hub and the proxy by their pid files, every process of the learners' accounts (and of `uids`).
+ * hub and the proxy by their pid files, every process of the learners' accounts (and of `uids`),
+ * and any other process that names the folder on its command line (a browser whose profile is in it).
  */
 export function killTestHub(hub: TestHubProcesses, uids: ReadonlySet<number> = new Set()): void {
   if (hub.commandPid !== undefined) signalQuietly(-hub.commandPid, "SIGKILL");
@@ -156,7 +159,13 @@ export function killTestHub(hub: TestHubProcesses, uids: ReadonlySet<number> = n
     }
   }
   for (const pid of learnersProcesses(learnerUids)) signalQuietly(pid, "SIGKILL");
+  for (const pid of processesNaming(hub.scratch)) signalQuietly(pid, "SIGKILL");
   rmSync(hub.scratch, { recursive: true, force: true });
+}
+
+/** Processes other than this one whose command line names `folder` (the lifeline names it too). */
+function processesNaming(folder: string): number[] {
+  return processPids().filter((pid) => pid !== process.pid && commandOf(pid, Number.POSITIVE_INFINITY).includes(`${folder}${path.sep}`));
 }
 
 /**

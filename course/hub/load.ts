@@ -83,7 +83,7 @@ async function measure(n: number): Promise<string[]> {
   removeAccounts(learners);
   const before = loadAverage();
   const hub = await startTestHub(learners);
-  const browser = await launchBrowser();
+  const browser = await launchBrowser(hub.scratch);
   const lines: string[] = [];
   try {
     const uids = new Set(learners.map((l) => lookUp(l)!.uid));

@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chapters } from "../manifest";
 import { formatHint } from "../cli/lib/hints";
 import { courseRoot } from "../foundation/layout";
+import { tsxCommand } from "../foundation/tsx";
 import { runCourseCommand } from "./helpers/course-command";
 
-const tsx = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");
+const tsx = tsxCommand();
 let scratch: string;
 beforeAll(() => {
   scratch = mkdtempSync(path.join(os.tmpdir(), "course-cli-test-"));

@@ -23,7 +23,7 @@ describe.skipIf(why !== undefined)("a learner at the workshop hub, through a rea
   beforeAll(async () => {
     removeAccounts([LEARNER]); // a fresh account: the first spawn must make the copy
     hub = await startTestHub([LEARNER]);
-    browser = await launchBrowser();
+    browser = await launchBrowser(hub.scratch); // removed with the hub, by its lifeline if this process is killed
     page = await browser.browser.newPage();
   }, 240_000);
 

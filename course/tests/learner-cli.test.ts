@@ -11,9 +11,10 @@ import { buildCleanRoom } from "../grader/clean-room";
 import type { GradeReport } from "../grader/report";
 import { readAll, waitForExit } from "../testkit";
 import { courseRoot } from "../foundation/layout";
+import { tsxCommand } from "../foundation/tsx";
 import { runCourseCommand } from "./helpers/course-command";
 
-const tsx = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");
+const tsx = tsxCommand();
 let scratch: string;
 /** A fresh copy of the course (committed files, this course's lab files), for commands that change it. */
 let copy: string;

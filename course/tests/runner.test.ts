@@ -11,10 +11,11 @@ import { removeStaleFolders } from "../runner/stale-folders";
 import type { Cell, ErrorOutput, Notebook } from "../runner/nbformat";
 import { isAlive, pidsWithEnv, signalQuietly, waitUntil } from "../foundation/processes";
 import { courseRoot } from "../foundation/layout";
+import { tsxCommand } from "../foundation/tsx";
 import { runCourseCommand } from "./helpers/course-command";
 
 const FIXTURES = path.join(courseRoot, "course", "tests", "fixtures", "runner");
-const TSX = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");
+const TSX = tsxCommand();
 const NOTEBOOKS_CLI = path.join(courseRoot, "course", "cli", "notebooks.ts");
 
 let dir: string;

@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { courseRoot } from "../foundation/layout";
+import { tsxCommand } from "../foundation/tsx";
 import { WarmGrader, type WarmRunOptions } from "../grader/warm-lab";
 import type { LabRun } from "../grader/run-lab";
 import { TESTS_DIR_VARIABLE } from "../grader/run-env";
@@ -166,7 +167,7 @@ describe("watch mode: one warm vitest grades every save", () => {
 });
 
 describe("npm run watch", () => {
-  const tsx = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");
+  const tsx = tsxCommand();
 
   /** A copy of the course as it is now (node_modules linked), for a watch that edits its labs. */
   function courseCopy(): string {

@@ -8,10 +8,10 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { afterAll } from "vitest";
-import { courseRoot } from "../../foundation/layout";
+import { tsxCommand } from "../../foundation/tsx";
 import { signalQuietly } from "../../foundation/processes";
 
-const tsx = path.join(courseRoot, "node_modules", "tsx", "dist", "cli.mjs");
+const tsx = tsxCommand();
 
 /** Commands still running, each the leader of its own process group. */
 const running = new Set<number>();
