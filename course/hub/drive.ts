@@ -2,7 +2,6 @@
 // log in, wait for the server, Run All in the welcome notebook, read its outputs, and type a
 // command into a Jupyter terminal. Used by the hub's end-to-end test and its load test.
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 
@@ -20,10 +19,10 @@ export interface HeadlessBrowser {
 
 /**
  * Headless Chromium with a fresh profile, quiet on a machine with no network but loopback. The
- * profile goes in `profileParent`: a test hub's own folder (TestHub.scratch) is removed with the hub,
- * even when the process that launched the browser is killed before it can close it.
+ * profile goes in `profileParent`, the test hub's own folder (TestHub.scratch): it is removed with the
+ * hub, even when the process that launched the browser is killed before it can close it.
  */
-export async function launchBrowser(profileParent: string = os.tmpdir()): Promise<HeadlessBrowser> {
+export async function launchBrowser(profileParent: string): Promise<HeadlessBrowser> {
   const profile = mkdtempSync(path.join(profileParent, "chromium-profile-"));
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
