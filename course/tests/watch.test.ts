@@ -97,7 +97,9 @@ describe("watch mode: one warm vitest grades every save", () => {
     save("return 42;");
     await lab.run();
     const spoiled = lab.vitestPid;
-    save("for (;;) {}");
+    // A loop that never ends, at the lowest priority: the grader notices the silence, not the
+    // CPU use, and the loop takes no core from what runs beside it.
+    save("setPriority(19);\nfor (;;) {}", 'import { setPriority } from "node:os";\n');
     const hung = await lab.run({ stallTimeoutMs: 2_000 });
     expect(states(hung)).toEqual(["timeout"]);
     expect(hung.hung).toMatch(/synchronous|stuck|loop/i);
@@ -197,12 +199,13 @@ describe("npm run watch", () => {
       await waitFor("the first grade (the untouched starter)", () => count("Graded at") === 1, { timeoutMs: 120_000 });
       expect(output).toMatch(/0\/10 points/);
       // The first save is wrong, says when its grade has read it, and keeps that grade busy for
-      // 2 s: the second save lands after it was read and while it is being graded.
+      // 2 s (a synchronous sleep: it holds the test process as a loop would, without the CPU):
+      // the second save lands after it was read and while it is being graded.
       const loaded = path.join(root, "first-save-loaded");
       const firstSave = [
         'import { writeFileSync as markLoaded } from "node:fs";',
         `markLoaded(${JSON.stringify(loaded)}, "");`,
-        "for (const until = Date.now() + 2_000; Date.now() < until; ) {}",
+        "Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2_000);",
         solution.replace(/return/, 'throw new Error("a bug saved first"); return'),
       ].join("\n");
       writeFileSync(lab, firstSave);
