@@ -9,7 +9,7 @@ import { commandOf, isRunning, processPids } from "../foundation/proc";
 import { courseRoot } from "../foundation/layout";
 import { signalQuietly } from "../foundation/processes";
 import { tsNodeArgs, tsxCommand } from "../foundation/tsx";
-import { lookUp } from "./accounts";
+import { lookUp, removeAccounts } from "./accounts";
 import { freeLoopbackPort, requireReachableForLearners } from "./preflight";
 import { learnersProcesses } from "./run";
 
@@ -161,6 +161,23 @@ export function killTestHub(hub: TestHubProcesses, uids: ReadonlySet<number> = n
   for (const pid of learnersProcesses(learnerUids)) signalQuietly(pid, "SIGKILL");
   for (const pid of processesNaming(hub.scratch)) signalQuietly(pid, "SIGKILL");
   rmSync(hub.scratch, { recursive: true, force: true });
+}
+
+/**
+ * Remove the test hub's learner accounts (what the test's own cleanup does), once the processes
+ * killTestHub killed are gone: userdel refuses a user with a process, and a killed one may still be
+ * exiting. For the lifeline, whose test was killed before it could clean up. Waits at most `waitMs`;
+ * an account it cannot remove stays, and the next run's cleanup removes it.
+ */
+export async function removeTestAccounts(learners: readonly string[], waitMs = 10_000): Promise<void> {
+  const uids = new Set(learners.map((name) => lookUp(name)?.uid).filter((uid): uid is number => uid !== undefined));
+  const deadline = Date.now() + waitMs;
+  while (learnersProcesses(uids).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  try {
+    removeAccounts(learners);
+  } catch {
+    // A process outlived the wait: the account stays until the next run removes it.
+  }
 }
 
 /** Processes other than this one whose command line names `folder` (the lifeline names it too). */

@@ -1,9 +1,10 @@
 // A test hub's lifeline (see startLifeline in harness.ts). Its stdin is a pipe from the process
 // that started the hub; when that process ends without stopping the hub (SIGKILL, out of memory,
-// a test runner that died), the pipe closes, and this kills what the hub started and removes its
-// folder. A process that stopped the hub itself kills this one first.
+// a test runner that died), the pipe closes, and this kills what the hub started, removes its
+// folder, and removes the learners' accounts the hub made for the test (once their processes have
+// exited). A process that stopped the hub itself kills this one first.
 // Usage: tsx course/hub/lifeline.ts '<TestHubProcesses as JSON>'
-import { killTestHub, type TestHubProcesses } from "./harness";
+import { killTestHub, removeTestAccounts, type TestHubProcesses } from "./harness";
 
 const hub = JSON.parse(process.argv[2] ?? "null") as TestHubProcesses | null;
 if (hub === null || typeof hub.stateDir !== "string" || typeof hub.scratch !== "string" || !Array.isArray(hub.learners)) {
@@ -13,5 +14,5 @@ if (hub === null || typeof hub.stateDir !== "string" || typeof hub.scratch !== "
 process.stdin.resume(); // nothing is ever written: we only wait for the end
 process.stdin.on("close", () => {
   killTestHub(hub);
-  process.exit(0);
+  void removeTestAccounts(hub.learners).finally(() => process.exit(0));
 });
