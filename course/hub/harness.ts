@@ -70,7 +70,7 @@ export async function startTestHub(learners: readonly string[], timeoutMs = 180_
   const exited = new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? 1)));
   let exitCode: number | undefined;
   void exited.then((code) => (exitCode = code));
-  const uids = new Set(learners.map((name) => lookUp(name)?.uid).filter((uid): uid is number => uid !== undefined));
+  const uids = new Set(uidsOf(learners));
 
   // If this process dies without calling stop() (killed, out of memory), the lifeline does its
   // killing: the hub runs as root, and a hub left running blocks the next run's accounts.
@@ -97,10 +97,7 @@ export async function startTestHub(learners: readonly string[], timeoutMs = 180_
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  for (const name of learners) {
-    const uid = lookUp(name)?.uid;
-    if (uid !== undefined) uids.add(uid);
-  }
+  for (const uid of uidsOf(learners)) uids.add(uid);
   const url = `http://127.0.0.1:${port}`;
   const token = readFileSync(path.join(stateDir, "api_token"), "utf8").trim();
   return {
@@ -129,6 +126,11 @@ export async function startTestHub(learners: readonly string[], timeoutMs = 180_
   };
 }
 
+/** The uids of those of `names` that have an account now. */
+function uidsOf(names: readonly string[]): number[] {
+  return names.map((name) => lookUp(name)?.uid).filter((uid): uid is number => uid !== undefined);
+}
+
 /** What a test hub started, for whoever has to stop it. */
 export interface TestHubProcesses {
   /** The `npm run hub` command, leader of its own process group. */
@@ -145,11 +147,7 @@ export interface TestHubProcesses {
  */
 export function killTestHub(hub: TestHubProcesses, uids: ReadonlySet<number> = new Set()): void {
   if (hub.commandPid !== undefined) signalQuietly(-hub.commandPid, "SIGKILL");
-  const learnerUids = new Set(uids);
-  for (const name of hub.learners) {
-    const uid = lookUp(name)?.uid;
-    if (uid !== undefined) learnerUids.add(uid);
-  }
+  const learnerUids = new Set([...uids, ...uidsOf(hub.learners)]);
   for (const file of ["jupyterhub.pid", "proxy.pid"]) {
     try {
       const pid = Number(readFileSync(path.join(hub.stateDir, file), "utf8").trim());
@@ -170,7 +168,7 @@ export function killTestHub(hub: TestHubProcesses, uids: ReadonlySet<number> = n
  * an account it cannot remove stays, and the next run's cleanup removes it.
  */
 export async function removeTestAccounts(learners: readonly string[], waitMs = 10_000): Promise<void> {
-  const uids = new Set(learners.map((name) => lookUp(name)?.uid).filter((uid): uid is number => uid !== undefined));
+  const uids = new Set(uidsOf(learners));
   const deadline = Date.now() + waitMs;
   while (learnersProcesses(uids).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   try {
