@@ -11,7 +11,7 @@ import type { LabRun } from "../grader/run-lab";
 import { WarmGrader } from "../grader/warm-lab";
 import { type Impl, labId } from "../foundation/layout";
 import { tsNodeArgs } from "../foundation/tsx";
-import { runNodeChild } from "./node-child";
+import { runNodeChild, type ChildStepResult } from "./node-child";
 import { findChapter, type Chapter } from "../manifest";
 
 export type Expected = "pass" | "fail";
@@ -61,22 +61,16 @@ const PROBLEMS_MARKER = "lab runs' problems: ";
 
 const thisFile = fileURLToPath(import.meta.url);
 
-/** The lab lines to show, and the problems found. */
-export interface LabRunsResult {
-  problems: string[];
-  notes: string[];
-}
-
 /** Run the labs of these chapters through the grader in a child process; never rejects. */
-export async function labRunsInChild(chapters: Chapter[], impl: Impl, expected: Expected): Promise<LabRunsResult> {
-  const { code, signal, output } = await runNodeChild([...tsNodeArgs, thisFile, impl, expected, ...chapters.map(labId)]);
+export async function labRunsInChild(chapters: Chapter[], impl: Impl, expected: Expected): Promise<ChildStepResult> {
+  const { code, signal, output, cpuSeconds } = await runNodeChild([...tsNodeArgs, thisFile, impl, expected, ...chapters.map(labId)]);
   const lines = output.trimEnd().split("\n");
   const last = lines.at(-1) ?? "";
   if (code === 0 && last.startsWith(PROBLEMS_MARKER)) {
-    return { problems: JSON.parse(last.slice(PROBLEMS_MARKER.length)) as string[], notes: lines.slice(0, -1) };
+    return { problems: JSON.parse(last.slice(PROBLEMS_MARKER.length)) as string[], notes: lines.slice(0, -1), cpuSeconds };
   }
   const ended = signal ? `signal ${signal}` : `exit code ${code ?? "none"}`;
-  return { problems: [`the lab runs ended abnormally (${ended}):`, ...lines.slice(-60)], notes: [] };
+  return { problems: [`the lab runs ended abnormally (${ended}):`, ...lines.slice(-60)], notes: [], cpuSeconds };
 }
 
 // As the child: tsx course/check/lab-runs.ts <impl> <pass|fail> <lab>...

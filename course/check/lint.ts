@@ -7,7 +7,7 @@ import path from "node:path";
 import { ESLint } from "eslint";
 import { courseRoot } from "../foundation/layout";
 import { binOf } from "../foundation/package-bin";
-import { runNodeChild } from "./node-child";
+import { runNodeChild, type ChildStepResult } from "./node-child";
 import { projectPrograms } from "./project-programs";
 
 /** Every ESLint problem in `paths` (relative to the course root), as `file:line:col rule: message`. */
@@ -38,14 +38,18 @@ export async function lintProblems(paths: string[] = ["."]): Promise<string[]> {
 
 const SHOWN_FILES = 20;
 
-/** Every file in `paths` that Prettier would lay out differently (the first SHOWN_FILES of them, and how many). */
-export async function formatProblems(paths: string[] = ["."]): Promise<string[]> {
-  const { code, stdout, stderr } = await runNodeChild([binOf("prettier", "prettier"), "--list-different", ...paths]);
-  if (code === 0) return [];
+/** Every file in `paths` that Prettier would lay out differently (the first SHOWN_FILES of them, and how many), and Prettier's CPU time. */
+export async function formatProblems(paths: string[] = ["."]): Promise<ChildStepResult> {
+  const { code, stdout, stderr, cpuSeconds } = await runNodeChild([binOf("prettier", "prettier"), "--list-different", ...paths]);
+  const result = (problems: string[]): ChildStepResult => ({ problems, notes: [], cpuSeconds });
+  if (code === 0) return result([]);
   const files = stdout.split("\n").filter((line) => line.trim() !== "");
-  if (code !== 1 || files.length === 0) return [`prettier could not run (exit ${code}):`, ...stderr.trim().split("\n").slice(-30)];
+  if (code !== 1 || files.length === 0) return result([`prettier could not run (exit ${code}):`, ...stderr.trim().split("\n").slice(-30)]);
   const shown = files.slice(0, SHOWN_FILES).map((file) => `${file}: not formatted`);
   if (files.length > SHOWN_FILES) shown.push(`… and ${files.length - SHOWN_FILES} more (npm run format:check lists them all)`);
   // Formatting changes lab starters and tests, so the lab snapshot must be frozen again.
-  return [...shown, `${files.length} file(s) not formatted: run \`npm run format\` (prettier --write .), then \`npm run course:freeze\`, review and commit`];
+  return result([
+    ...shown,
+    `${files.length} file(s) not formatted: run \`npm run format\` (prettier --write .), then \`npm run course:freeze\`, review and commit`,
+  ]);
 }

@@ -15,7 +15,9 @@
 //      finished behaviour: no NOT_YET marker).
 // Steps 3-6 run in child processes that share nothing but the machine, side by side from the
 // start, beside the checks of steps 1-2 in this process; each is reported in its place, its
-// time counted from the start.
+// time counted from the start, with the CPU time it used (this process's during a step of its
+// own; a child step's, with what its processes waited for: node-child.ts). The run ends with the
+// CPU time of it all: on busy cores, the wall time is about that divided by their number.
 // Flags: --no-notebooks, --no-machinery (quicker local runs; CI runs all). Naming chapters
 // (`npm test -- 03`) checks only those: steps 1-4 and 6 for their files, without 5 (the
 // machinery is no chapter's). The project's type checks start from the chapters' files, the
@@ -37,7 +39,7 @@ import { formatProblems, lintProblems } from "../check/lint";
 import { newestNodeTypeErrors } from "../check/newest-node";
 import { narrowCourseProgram } from "../check/project-programs";
 import { labRunsInChild } from "../check/lab-runs";
-import { runNodeChild } from "../check/node-child";
+import { reapedChildrenCpuSeconds, runNodeChild, type NodeChildEnd } from "../check/node-child";
 import { snapshotProblems } from "../grader/snapshot";
 import { courseRoot, labFolder, labId, labTestFiles, solutionFolder, type Impl } from "../foundation/layout";
 import { tsxCommand } from "../foundation/tsx";
@@ -69,6 +71,8 @@ let options: Options;
 interface StepResult {
   problems: string[];
   notes: string[];
+  /** For a step run in child processes: their CPU time (runNodeChild's cpuSeconds). */
+  cpuSeconds?: number;
 }
 
 /** An early step's work, started before its report: its result, and when it ended. */
@@ -85,6 +89,9 @@ async function check(name: string, run: () => string[] | StepResult | Promise<st
   }
   // An early step (startEarly) started with npm test, not at its report.
   const started = early ? runStarted : performance.now();
+  // A step of this process: its CPU is this process's while it runs. An early step's is its children's.
+  const cpuBefore = early ? undefined : process.cpuUsage();
+  let cpuSeconds: number | undefined;
   process.stdout.write(`… ${name}\n`);
   let problems: string[];
   try {
@@ -92,17 +99,22 @@ async function check(name: string, run: () => string[] | StepResult | Promise<st
     if (Array.isArray(result)) problems = result;
     else {
       problems = result.problems;
+      cpuSeconds = result.cpuSeconds;
       for (const note of result.notes) console.log(`     ${note.split("\n").join("\n     ")}`);
     }
   } catch (err) {
     problems = [`the check itself failed: ${(err as Error).stack ?? String(err)}`];
   }
+  if (cpuBefore) cpuSeconds = cpuSecondsOf(process.cpuUsage(cpuBefore));
   // An early step's time runs from npm test's start to its own end, not to its report.
   const seconds = (((early?.endedAt ?? performance.now()) - started) / 1000).toFixed(1);
-  console.log(`${problems.length === 0 ? "ok  " : "FAIL"} ${name} (${seconds} s)`);
+  const cpu = cpuSeconds === undefined || Number.isNaN(cpuSeconds) ? "" : `; CPU ${cpuSeconds.toFixed(1)} s`;
+  console.log(`${problems.length === 0 ? "ok  " : "FAIL"} ${name} (${seconds} s${cpu})`);
   for (const problem of problems) console.log(`     ${problem.split("\n").join("\n     ")}`);
   results.push({ name, problems });
 }
+
+const cpuSecondsOf = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1e6;
 
 /** When npm test started its work: early steps count their time from here. */
 let runStarted = 0;
@@ -125,15 +137,16 @@ function checkEarly(name: string, early: Early): Promise<void> {
   return check(name, () => early.result, early);
 }
 
-async function machineryTests(): Promise<string[]> {
+async function machineryTests(): Promise<StepResult> {
   const vitest = createRequire(import.meta.url).resolve("vitest/vitest.mjs");
   const config = path.join(courseRoot, "course", "tests", "vitest.config.ts");
   // vitest may leave its transform cache in the temp dir: give it one we remove.
   const scratch = mkdtempSync(path.join(os.tmpdir(), "course-machinery-"));
-  const { code, output } = await runNodeChild([vitest, "run", "--config", config], { TMPDIR: scratch });
+  const { code, output, cpuSeconds } = await runNodeChild([vitest, "run", "--config", config], { TMPDIR: scratch });
   rmSync(scratch, { recursive: true, force: true });
-  if (code === 0) return [];
-  return [`the machinery tests failed (npx vitest run --config course/tests/vitest.config.ts):`, ...output.split("\n").slice(-60)];
+  if (code === 0) return { problems: [], notes: [], cpuSeconds };
+  const problems = [`the machinery tests failed (npx vitest run --config course/tests/vitest.config.ts):`, ...output.split("\n").slice(-60)];
+  return { problems, notes: [], cpuSeconds };
 }
 
 /** The optional tools a learner's machine often lacks; the starters pass runs without them. */
@@ -146,7 +159,7 @@ interface Pass {
 }
 
 /** Run `npm run notebooks -- [<chapters>] --impl <impl>` as a child (each pass is its own runner and subreaper). */
-function notebooksPass({ impl, env }: Pass): Promise<{ code: number | null; output: string }> {
+function notebooksPass({ impl, env }: Pass): Promise<NodeChildEnd> {
   const cli = path.join(courseRoot, "course", "cli", "notebooks.ts");
   const names = options.someChapters ? options.selected.map(labId) : [];
   return runNodeChild([tsxCommand(), cli, ...names, "--impl", impl], env);
@@ -166,7 +179,7 @@ async function notebooksCheck(): Promise<StepResult> {
     notes.push(`-- ${pass.label}\n${output.trimEnd()}`);
     if (code !== 0) problems.push(`notebooks against ${pass.label}: failed (exit ${code}), see above`);
   }
-  return { problems, notes };
+  return { problems, notes, cpuSeconds: results.reduce((sum, { cpuSeconds }) => sum + cpuSeconds, 0) };
 }
 
 const FLAGS = ["--no-notebooks", "--no-machinery", "--dry-run", "--help"];
@@ -293,6 +306,14 @@ async function main(): Promise<void> {
   const failed = results.filter((r) => r.problems.length > 0);
   const testCount = selected.reduce((n, c) => n + labTestFiles(c).length, 0);
   console.log(`\n${selected.length} chapter${selected.length > 1 ? "s" : ""}, ${testCount} test files.`);
+  // Where the CPU went: on two busy cores, the wall time is about the CPU time over two.
+  const own = cpuSecondsOf(process.cpuUsage());
+  const children = reapedChildrenCpuSeconds();
+  const wall = (performance.now() - runStarted) / 1000;
+  console.log(
+    `CPU time ${(own + children).toFixed(0)} s in ${wall.toFixed(0)} s on ${os.availableParallelism()} core(s): ` +
+      `${own.toFixed(0)} s in this process, ${children.toFixed(0)} s in the steps' processes (those that were waited for)`,
+  );
   console.log(`check: ${results.length - failed.length} passed, ${failed.length} failed`);
   process.exit(failed.length === 0 ? 0 : 1);
 }
