@@ -49,7 +49,7 @@ function withoutCpuReport(text: string): { text: string; cpuSeconds: number } {
   let cpuSeconds = Number.NaN;
   const kept = text.split("\n").filter((line) => {
     if (!line.startsWith(CPU_MARKER)) return true;
-    cpuSeconds = Number(line.slice(CPU_MARKER.length)); // the last: a tsx command's own, which waited for its script's
+    cpuSeconds = Number(line.slice(CPU_MARKER.length)); // the child's own is the last: it ends after any process it started with this preload
     return false;
   });
   return { text: kept.join("\n"), cpuSeconds };
