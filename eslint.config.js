@@ -17,7 +17,7 @@ export default defineConfig(
     ],
   },
   {
-    files: ["**/*.ts", "**/*.cjs"],
+    files: ["**/*.ts", "**/*.cjs", "**/*.mjs"],
     extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       // Types come from the two projects npm test type-checks: the course (.ts) and the kernel (.cjs, checkJs).

@@ -42,7 +42,7 @@ import { labRunsInChild } from "../check/lab-runs";
 import { reapedChildrenCpuSeconds, runNodeChild, type NodeChildEnd } from "../check/node-child";
 import { snapshotProblems } from "../grader/snapshot";
 import { courseRoot, labFolder, labId, labTestFiles, solutionFolder, type Impl } from "../foundation/layout";
-import { tsxCommand } from "../foundation/tsx";
+import { TS_CACHE_VARIABLE, tsxCommand } from "../foundation/tsx";
 import { chapters, findChapter, type Chapter } from "../manifest";
 import { HIDE_TOOLS_VARIABLE } from "../runner/hide-tools";
 
@@ -140,9 +140,11 @@ function checkEarly(name: string, early: Early): Promise<void> {
 async function machineryTests(): Promise<StepResult> {
   const vitest = createRequire(import.meta.url).resolve("vitest/vitest.mjs");
   const config = path.join(courseRoot, "course", "tests", "vitest.config.ts");
-  // vitest may leave its transform cache in the temp dir: give it one we remove.
+  // vitest may leave its transform cache in the temp dir: give it one we remove, and keep the
+  // course's TypeScript loader's cache there as well.
   const scratch = mkdtempSync(path.join(os.tmpdir(), "course-machinery-"));
-  const { code, output, cpuSeconds } = await runNodeChild([vitest, "run", "--config", config], { TMPDIR: scratch });
+  const env = { TMPDIR: scratch, [TS_CACHE_VARIABLE]: path.join(scratch, "typescript") };
+  const { code, output, cpuSeconds } = await runNodeChild([vitest, "run", "--config", config], env);
   rmSync(scratch, { recursive: true, force: true });
   if (code === 0) return { problems: [], notes: [], cpuSeconds };
   const problems = [`the machinery tests failed (npx vitest run --config course/tests/vitest.config.ts):`, ...output.split("\n").slice(-60)];

@@ -26,6 +26,7 @@ import { RunProcesses, type Straggler } from "./processes";
 import { heartbeatPids, RUN_ID_VARIABLE, TESTS_DIR_VARIABLE, TRACE_DIR_VARIABLE, traceFile } from "./run-env";
 import { attributeBirths, explainEnd, failLeavers, NO_RESULT } from "./run-end";
 import { courseRoot, filesUnder, type Impl, labId, testsFolder } from "../foundation/layout";
+import { TS_CACHE_VARIABLE } from "../foundation/tsx";
 
 export type { TestOutcome } from "./outcomes";
 export type { Straggler } from "./processes";
@@ -148,6 +149,8 @@ export function runEnvironment(impl: Impl, testsDir: string, traceDir: string, t
     // vitest keeps transformed modules in a folder under the temp dir and does not
     // always remove it (never, when the run is killed): keep it inside our scratch.
     TMPDIR: tmp,
+    // The course's TypeScript loader keeps its JavaScript there too, for the run's processes only.
+    [TS_CACHE_VARIABLE]: path.join(tmp, "typescript"),
   };
 }
 
