@@ -2,7 +2,7 @@
 // screen. This is the learner's loop (edit, save, verdict), so it is what the
 // watch mode must keep short.
 //
-// Ours: `npm run watch -- NN` (run as the tsx command the script names; npm
+// Ours: `npm run watch -- NN` (run as the node command the script names; npm
 // only adds start-up time, which is not measured). Peer: bare
 // `vitest --watch labs/NN-slug/tests` rerunning the same test files after the
 // same save, COURSE_IMPL=labs as for the watch. Both grade the model answer
@@ -36,7 +36,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Benchmark, BenchResult } from "./types";
 import { courseRoot } from "../foundation/layout";
-import { tsxCommand } from "../foundation/tsx";
+import { tsNodeArgs } from "../foundation/run-typescript";
 
 const ROUNDS = Math.max(1, Math.floor(Number(process.env.WATCH_BENCH_ROUNDS ?? 7)) || 7);
 /** A watcher that shows no new grade within this long is stopped and the bench fails, saying which side and what it printed. */
@@ -69,7 +69,7 @@ interface Side {
 
 const ours: Side = {
   name: "npm run watch",
-  args: (lab) => [tsxCommand(), path.join("course", "cli", "watch.ts"), lab.slice(0, 2)],
+  args: (lab) => [...tsNodeArgs, path.join("course", "cli", "watch.ts"), lab.slice(0, 2)],
   // watchScreen's "Graded at <time>. Save a file in labs/NN-slug/ to grade
   // again." comes after the table, the notes and the panel, once per grade;
   // only the keys line follows it, in the same write.

@@ -1,6 +1,6 @@
 // npm test's lab steps: every solution passes every test of its lab, every untouched starter fails
 // every one. The labs run one after another through the grader, in a child process of their own
-// (this file, run by tsx): the grader counts every process its process did not start as left
+// (this file, run by the course's loader): the grader counts every process its process did not start as left
 // behind by the lab, so in npm test's own process nothing else could run beside it; in a child,
 // the type checks, the machinery tests and the notebook runs can. One warm vitest grades every
 // lab of a step (warm-lab.ts, as watch mode does): the same verdicts as a fresh `vitest run` per
@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { LabRun } from "../grader/run-lab";
 import { WarmGrader } from "../grader/warm-lab";
 import { type Impl, labId } from "../foundation/layout";
-import { tsNodeArgs } from "../foundation/tsx";
+import { tsNodeArgs } from "../foundation/run-typescript";
 import { runNodeChild, type ChildStepResult } from "./node-child";
 import { findChapter, type Chapter } from "../manifest";
 
@@ -73,7 +73,7 @@ export async function labRunsInChild(chapters: Chapter[], impl: Impl, expected: 
   return { problems: [`the lab runs ended abnormally (${ended}):`, ...lines.slice(-60)], notes: [], cpuSeconds };
 }
 
-// As the child: tsx course/check/lab-runs.ts <impl> <pass|fail> <lab>...
+// As the child: node --import <the course's loader> course/check/lab-runs.ts <impl> <pass|fail> <lab>...
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === thisFile) {
   const [impl, expected, ...labs] = process.argv.slice(2);
   if ((impl !== "labs" && impl !== "solutions") || (expected !== "pass" && expected !== "fail") || labs.length === 0) {

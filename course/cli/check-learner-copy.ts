@@ -16,9 +16,8 @@ import { solutionReferences } from "../check/model-answers";
 import { WORKSPACE_DIR } from "../jupyter/workspace";
 import { chapters } from "../manifest";
 import { courseRoot, labId } from "../foundation/layout";
-import { tsxCommand } from "../foundation/tsx";
+import { tsNodeArgs } from "../foundation/run-typescript";
 
-const tsx = tsxCommand();
 const cli = (name: string): string => path.join(courseRoot, "course", "cli", name);
 const results: { name: string; problems: string[] }[] = [];
 
@@ -63,7 +62,7 @@ function everyLabGraded(): string[] {
   const scratch = mkdtempSync(path.join(os.tmpdir(), "course-check-"));
   try {
     const report = path.join(scratch, "report.json");
-    spawnSync(process.execPath, [tsx, cli("grade.ts"), "--json", report], {
+    spawnSync(process.execPath, [...tsNodeArgs, cli("grade.ts"), "--json", report], {
       cwd: courseRoot,
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
@@ -91,7 +90,7 @@ function everyLabGraded(): string[] {
 
 function hintsPrint(): string[] {
   return chapters.flatMap((chapter) => {
-    const result = spawnSync(process.execPath, [tsx, cli("hint.ts"), chapter.number, "1"], {
+    const result = spawnSync(process.execPath, [...tsNodeArgs, cli("hint.ts"), chapter.number, "1"], {
       cwd: courseRoot,
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
@@ -103,7 +102,7 @@ function hintsPrint(): string[] {
 }
 
 function notebooksRun(): string[] {
-  const result = spawnSync(process.execPath, [tsx, cli("notebooks.ts")], { cwd: courseRoot, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const result = spawnSync(process.execPath, [...tsNodeArgs, cli("notebooks.ts")], { cwd: courseRoot, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   const output = (result.stdout + result.stderr).trimEnd();
   console.log(`     ${output.split("\n").join("\n     ")}`);
   return result.status === 0 ? [] : ["a notebook failed, see above"];
@@ -125,7 +124,7 @@ async function jupyterStarts(): Promise<string[]> {
     return [];
   }
   const port = await freePort();
-  const start = spawn(process.execPath, [tsx, cli("start.ts"), "--no-browser", `--port=${port}`], {
+  const start = spawn(process.execPath, [...tsNodeArgs, cli("start.ts"), "--no-browser", `--port=${port}`], {
     cwd: courseRoot,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],

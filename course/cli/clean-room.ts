@@ -4,10 +4,10 @@
 // course/grader/clean-room.ts.
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
-import path from "node:path";
 import { parseCommandLine, usageError, userPath } from "./lib/args";
 import { buildCleanRoom, unpristineTests } from "../grader/clean-room";
 import { displayPath, statePath } from "../foundation/layout";
+import { tsNodeArgsOf } from "../foundation/run-typescript";
 
 const USAGE = `Usage: npm run grade:clean-room -- <learner's course folder> [<lab>] [--json <path>]
 
@@ -41,12 +41,15 @@ try {
     console.error(`The clean room's tests are not the ones the course shipped (${changed.join(", ")}); commit or restore them first. Nothing graded.`);
     process.exitCode = 1;
   } else {
-    const tsx = path.join(room.root, "node_modules", "tsx", "dist", "cli.mjs");
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.INIT_CWD; // paths are absolute here
     // Ctrl-C reaches the grade too, which stops its run and exits; stay to remove the copy.
     process.on("SIGINT", () => undefined);
-    const graded = spawnSync(process.execPath, [tsx, "course/cli/grade.ts", ...rest, "--json", reportFile], { cwd: room.root, env, stdio: "inherit" });
+    const graded = spawnSync(process.execPath, [...tsNodeArgsOf(room.root), "course/cli/grade.ts", ...rest, "--json", reportFile], {
+      cwd: room.root,
+      env,
+      stdio: "inherit",
+    });
     console.log(`Clean-room report: ${displayPath(reportFile)}`);
     process.exitCode = graded.status ?? 1;
   }

@@ -9,7 +9,7 @@ import path from "node:path";
 import { chapterFiles, labIdOf, type NewChapter } from "../authoring/chapter-files";
 import { withChapter } from "../authoring/add-to-manifest";
 import { courseRoot, labId } from "../foundation/layout";
-import { tsxCommand } from "../foundation/tsx";
+import { tsNodeArgs } from "../foundation/run-typescript";
 import { binOf } from "../foundation/package-bin";
 import { chapters } from "../manifest";
 
@@ -53,7 +53,7 @@ function parseArgs(argv: string[]): NewChapter {
 
 /** Run one of the course's own commands (a fresh process: it reads the manifest as now written). */
 function courseCommand(cli: string): void {
-  const result = spawnSync(process.execPath, [tsxCommand(), path.join(courseRoot, "course", "cli", cli)], { cwd: courseRoot, encoding: "utf8" });
+  const result = spawnSync(process.execPath, [...tsNodeArgs, path.join(courseRoot, "course", "cli", cli)], { cwd: courseRoot, encoding: "utf8" });
   if (result.status !== 0) throw new Error(`course/cli/${cli} failed:\n${result.stdout}${result.stderr}`);
 }
 

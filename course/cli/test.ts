@@ -42,7 +42,7 @@ import { labRunsInChild } from "../check/lab-runs";
 import { reapedChildrenCpuSeconds, runNodeChild, type NodeChildEnd } from "../check/node-child";
 import { snapshotProblems } from "../grader/snapshot";
 import { courseRoot, labFolder, labId, labTestFiles, solutionFolder, type Impl } from "../foundation/layout";
-import { TS_CACHE_VARIABLE, tsxCommand } from "../foundation/tsx";
+import { TS_CACHE_VARIABLE, tsNodeArgs } from "../foundation/run-typescript";
 import { chapters, findChapter, type Chapter } from "../manifest";
 import { HIDE_TOOLS_VARIABLE } from "../runner/hide-tools";
 
@@ -164,7 +164,7 @@ interface Pass {
 function notebooksPass({ impl, env }: Pass): Promise<NodeChildEnd> {
   const cli = path.join(courseRoot, "course", "cli", "notebooks.ts");
   const names = options.someChapters ? options.selected.map(labId) : [];
-  return runNodeChild([tsxCommand(), cli, ...names, "--impl", impl], env);
+  return runNodeChild([...tsNodeArgs, cli, ...names, "--impl", impl], env);
 }
 
 async function notebooksCheck(): Promise<StepResult> {

@@ -16,7 +16,7 @@
 // It writes JSON lines on stdout: {"vitest":pid,"helpers":[...],"mechanism":"..."}, then {"exit":code,"signal":name}.
 // vitest's own stdout and stderr go to the guard's stderr, which the grader keeps the end of.
 //
-// Usage (by run-lab.ts and warm-lab.ts only): node --import tsx guard.ts <scratch folder> [--commands] <command> [args...]
+// Usage (by run-lab.ts and warm-lab.ts only): node --import <the course's loader> guard.ts <scratch folder> [--commands] <command> [args...]
 import { spawn } from "node:child_process";
 import { closeSync, rmSync } from "node:fs";
 import { childrenOf, descendantsOf, identity, isRunning } from "../foundation/proc";
@@ -24,7 +24,7 @@ import { becomeSubreaper, reapOrphans } from "../foundation/subreaper";
 import { COMMANDS_FD, RESULTS_FD } from "./run-env";
 
 const [scratch, ...rest] = process.argv.slice(2);
-// An explicit flag, never a guess from fstat: tsx's own pipes may sit on fd 4 here.
+// An explicit flag, never a guess from fstat: the TypeScript loader's pipes to esbuild may sit on fd 4 here.
 const withCommands = rest[0] === "--commands";
 const [command, ...args] = withCommands ? rest.slice(1) : rest;
 if (scratch === undefined || command === undefined) {
@@ -35,7 +35,8 @@ if (scratch === undefined || command === undefined) {
 const containment = becomeSubreaper();
 for (const signal of ["SIGINT", "SIGHUP"] as const) process.on(signal, () => undefined);
 
-// What the guard itself runs (tsx's esbuild service): the grader must not take them for the lab's.
+// What the guard itself runs (esbuild, while the TypeScript loader still has it): the grader must
+// not take them for the lab's.
 const helpers = childrenOf(process.pid).map(identity);
 const child = spawn(command, args, {
   detached: true, // its own process group: the lab's kill(0, ...) cannot reach the guard

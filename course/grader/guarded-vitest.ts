@@ -8,7 +8,7 @@ import { StringDecoder } from "node:string_decoder";
 import { courseRoot } from "../foundation/layout";
 import { killGroup } from "../foundation/processes";
 import { becomeSubreaper } from "../foundation/subreaper";
-import { tsNodeArgs } from "../foundation/tsx";
+import { tsNodeArgs } from "../foundation/run-typescript";
 import type { RunProcesses } from "./processes";
 import { watchRun, type StopReason } from "./watchdog";
 
@@ -153,7 +153,7 @@ export class GuardedVitest {
   readonly ended: Promise<GuardedEnd>;
   /** Set once the guard has said vitest's pid. */
   vitestPid: number | undefined;
-  /** What the guard itself runs (tsx's esbuild service), once it has said. */
+  /** What the guard itself runs (esbuild, while the TypeScript loader has it), once it has said. */
   guardHelpers: string[] = [];
   /** Resolves when the guard has said vitest's pid, or vitest has ended. */
   readonly started: Promise<void>;

@@ -26,7 +26,7 @@ import { RunProcesses, type Straggler } from "./processes";
 import { heartbeatPids, RUN_ID_VARIABLE, TESTS_DIR_VARIABLE, TRACE_DIR_VARIABLE, traceFile } from "./run-env";
 import { attributeBirths, explainEnd, failLeavers, NO_RESULT } from "./run-end";
 import { courseRoot, filesUnder, type Impl, labId, testsFolder } from "../foundation/layout";
-import { TS_CACHE_VARIABLE } from "../foundation/tsx";
+import { TS_CACHE_VARIABLE } from "../foundation/run-typescript";
 
 export type { TestOutcome } from "./outcomes";
 export type { Straggler } from "./processes";

@@ -40,15 +40,16 @@ import {
   type LabRun,
   type RunLabOptions,
 } from "./run-lab";
-import { tsNodeArgs } from "../foundation/tsx";
+import { tsNodeArgs } from "../foundation/run-typescript";
 
 const warmScript = path.join(courseRoot, "course/grader/warm-vitest.ts");
 
 /**
- * vitest's Node API, loaded by the warm vitest before tsx's loader: its few hundred JavaScript
- * modules then skip tsx's hooks, which on Node 20 run in a thread of their own, one round trip per
- * module. Importing the API under tsx took about 1.0 s of CPU there, and 0.4 s with it loaded
- * first (warm-vitest.ts's own import of it then finds it loaded).
+ * vitest's Node API, loaded by the warm vitest before the course's TypeScript loader: its few
+ * hundred JavaScript modules then skip the loader's hooks, which on Node 20 run in a thread of
+ * their own, one round trip per module. On Node 20, importing the API took about 0.4 s of CPU
+ * under the loader and 0.33 s with it loaded first (under tsx's hooks, 1.0 s); warm-vitest.ts's
+ * own import of it then finds it loaded.
  */
 const vitestApi = pathToFileURL(createRequire(import.meta.url).resolve("vitest/node")).href;
 

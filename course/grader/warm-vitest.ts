@@ -13,7 +13,7 @@
 // the reporter's "run-start" line and ends with its "run-end" line on fd 3. When fd 4 closes,
 // vitest closes and this process exits.
 //
-// Usage (by warm-lab.ts through the guard only): node --import tsx warm-vitest.ts <vitest config>
+// Usage (by warm-lab.ts through the guard only): node --import <the course's loader> warm-vitest.ts <vitest config>
 import { Socket } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";

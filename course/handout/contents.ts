@@ -41,7 +41,7 @@ export function learnerPackageJson(text: string): string {
   const pkg = JSON.parse(text) as { scripts?: Record<string, string> };
   const scripts = { ...(pkg.scripts ?? {}) };
   for (const name of LEFT_OUT_SCRIPTS) delete scripts[name];
-  scripts.check = "tsx course/cli/check-learner-copy.ts";
+  scripts.check = "node --import ./course/foundation/ts-loader/register.mjs course/cli/check-learner-copy.ts";
   return `${JSON.stringify({ ...pkg, scripts }, null, 2)}\n`;
 }
 

@@ -8,7 +8,7 @@ import path from "node:path";
 import { commandOf, isRunning, processPids } from "../foundation/proc";
 import { courseRoot } from "../foundation/layout";
 import { signalQuietly } from "../foundation/processes";
-import { tsNodeArgs, tsxCommand } from "../foundation/tsx";
+import { tsNodeArgs } from "../foundation/run-typescript";
 import { lookUp, removeAccounts } from "./accounts";
 import { freeLoopbackPort, requireReachableForLearners } from "./preflight";
 import { learnersProcesses } from "./run";
@@ -45,7 +45,7 @@ export async function startTestHub(learners: readonly string[], timeoutMs = 180_
   const child = spawn(
     process.execPath,
     [
-      tsxCommand(),
+      ...tsNodeArgs,
       path.join(courseRoot, "course", "cli", "hub.ts"),
       "--roster",
       roster,

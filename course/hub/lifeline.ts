@@ -3,7 +3,7 @@
 // a test runner that died), the pipe closes, and this kills what the hub started, removes its
 // folder, and removes the learners' accounts the hub made for the test (once their processes have
 // exited). A process that stopped the hub itself kills this one first.
-// Usage: tsx course/hub/lifeline.ts '<TestHubProcesses as JSON>'
+// Usage: node --import <the course's loader> course/hub/lifeline.ts '<TestHubProcesses as JSON>'
 import { killTestHub, removeTestAccounts, type TestHubProcesses } from "./harness";
 
 const hub = JSON.parse(process.argv[2] ?? "null") as TestHubProcesses | null;

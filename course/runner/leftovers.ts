@@ -32,7 +32,7 @@ function commandLine(pid: number): string {
 /** Watches the runner's descendants during one notebook run. One notebook at a time per process. */
 export class LeftoverWatch {
   readonly subreaper: SubreaperStatus;
-  /** Descendants that existed before the notebook started (a tsx helper, say): never ours to kill. */
+  /** Descendants that existed before the notebook started (a loader's helper, say): never ours to kill. */
   private readonly before: Set<number>;
   private readonly bornIn = new Map<number, number>();
 

@@ -10,11 +10,11 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { implRoot } from "../foundation/layout";
 import { isAlive, pidsWithEnv, signalQuietly, waitUntilGone } from "../foundation/processes";
-import { tsNodeArgs } from "../foundation/tsx";
+import { tsNodeArgs } from "../foundation/run-typescript";
 
 // Kept here for lab tests and the machinery's tests, which know them from the test-kit.
 export { isAlive, pidsWithEnv, signalQuietly, waitUntil } from "../foundation/processes";
-export { tsNodeArgs } from "../foundation/tsx";
+export { tsNodeArgs } from "../foundation/run-typescript";
 
 /** The environment variable that marks processes started by a test. */
 export const TEST_MARK_VARIABLE = "COURSE_TEST_MARK";

@@ -8,10 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chapters } from "../manifest";
 import { formatHint } from "../cli/lib/hints";
 import { courseRoot } from "../foundation/layout";
-import { tsxCommand } from "../foundation/tsx";
-import { runCourseCommand } from "./helpers/course-command";
+import { tsNodeArgs } from "../foundation/run-typescript";
+import { runCourseCommand, shellCommand } from "./helpers/course-command";
 
-const tsx = tsxCommand();
 let scratch: string;
 beforeAll(() => {
   scratch = mkdtempSync(path.join(os.tmpdir(), "course-cli-test-"));
@@ -95,7 +94,7 @@ describe("npm run grade", () => {
 describe("npm run watch", () => {
   it("in a terminal, h shows the failing task's next hint and l the labs with their points, in place of each other", async () => {
     // `script` gives watch a terminal (a pty), so that its keys work; what we type goes through it.
-    const command = `${process.execPath} ${tsx} ${path.join(courseRoot, "course", "cli", "watch.ts")} 00`;
+    const command = shellCommand([process.execPath, ...tsNodeArgs, path.join(courseRoot, "course", "cli", "watch.ts"), "00"]);
     const child = spawn("script", ["-qfec", command, "/dev/null"], {
       cwd: courseRoot,
       env: { ...process.env, NO_COLOR: "1" },

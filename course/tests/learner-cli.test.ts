@@ -11,10 +11,9 @@ import { buildCleanRoom } from "../grader/clean-room";
 import type { GradeReport } from "../grader/report";
 import { readAll, waitForExit } from "../testkit";
 import { courseRoot } from "../foundation/layout";
-import { tsxCommand } from "../foundation/tsx";
-import { runCourseCommand } from "./helpers/course-command";
+import { tsNodeArgsOf } from "../foundation/run-typescript";
+import { runCourseCommand, shellCommand } from "./helpers/course-command";
 
-const tsx = tsxCommand();
 let scratch: string;
 /** A fresh copy of the course (committed files, this course's lab files), for commands that change it. */
 let copy: string;
@@ -94,7 +93,7 @@ describe("the clean room", () => {
 
 describe("npm run watch", () => {
   it("stops with exit code 1 and says so when the lab folder is moved away", async () => {
-    const watcher = spawn(process.execPath, [tsx, "course/cli/watch.ts", "00"], {
+    const watcher = spawn(process.execPath, [...tsNodeArgsOf(copy), "course/cli/watch.ts", "00"], {
       cwd: copy,
       env: { ...process.env, NO_COLOR: "1" },
       stdio: ["ignore", "pipe", "pipe"],
@@ -148,7 +147,7 @@ describe("npm run reset", () => {
     writeFileSync(starter, `${saved}\n// work in progress\n`);
     try {
       // script(1) gives reset the terminal it asks on.
-      const command = `${process.execPath} ${tsx} course/cli/reset.ts 00`;
+      const command = shellCommand([process.execPath, ...tsNodeArgsOf(copy), "course/cli/reset.ts", "00"]);
       const session = spawn("script", ["-qfec", command, "/dev/null"], { cwd: copy, stdio: ["pipe", "pipe", "pipe"] });
       const out = readAll(session.stdout, "reset's output", 60_000);
       await new Promise<void>((resolve) => {

@@ -11,11 +11,10 @@ import { removeStaleFolders } from "../runner/stale-folders";
 import type { Cell, ErrorOutput, Notebook } from "../runner/nbformat";
 import { isAlive, pidsWithEnv, signalQuietly, waitUntil } from "../foundation/processes";
 import { courseRoot } from "../foundation/layout";
-import { tsxCommand } from "../foundation/tsx";
+import { tsNodeArgs } from "../foundation/run-typescript";
 import { runCourseCommand } from "./helpers/course-command";
 
 const FIXTURES = path.join(courseRoot, "course", "tests", "fixtures", "runner");
-const TSX = tsxCommand();
 const NOTEBOOKS_CLI = path.join(courseRoot, "course", "cli", "notebooks.ts");
 
 let dir: string;
@@ -257,7 +256,7 @@ describe("nothing a notebook does escapes the runner", () => {
     ]);
     const mark = randomBytes(6).toString("hex");
     // As a terminal would run it: its own process group, which Ctrl-C signals whole.
-    const runner = spawn(process.execPath, [TSX, NOTEBOOKS_CLI, file], {
+    const runner = spawn(process.execPath, [...tsNodeArgs, NOTEBOOKS_CLI, file], {
       cwd: courseRoot,
       detached: true,
       stdio: "ignore",
@@ -268,7 +267,7 @@ describe("nothing a notebook does escapes the runner", () => {
       expect(await waitUntil(() => existsSync(ready) && readFileSync(ready, "utf8") !== "", 60_000)).toBe(true);
       const scratch = readFileSync(ready, "utf8");
       expect(existsSync(scratch)).toBe(true);
-      expect(pidsWithEnv("COURSE_RUNNER_TEST", mark).length).toBeGreaterThan(1); // the runner, its tsx parent and the kernel
+      expect(pidsWithEnv("COURSE_RUNNER_TEST", mark).length).toBeGreaterThan(1); // the runner and the kernel
       signalQuietly(-runner.pid!, "SIGINT");
       expect(await exited).toBe(130);
       expect(await waitUntil(() => pidsWithEnv("COURSE_RUNNER_TEST", mark).length === 0, 5_000)).toBe(true);
@@ -285,7 +284,7 @@ describe("nothing a notebook does escapes the runner", () => {
       "await new Promise(() => {});",
     ]);
     const mark = randomBytes(6).toString("hex");
-    const runner = spawn(process.execPath, [TSX, NOTEBOOKS_CLI, file], {
+    const runner = spawn(process.execPath, [...tsNodeArgs, NOTEBOOKS_CLI, file], {
       cwd: courseRoot,
       detached: true,
       stdio: "ignore",

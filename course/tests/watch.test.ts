@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { courseRoot } from "../foundation/layout";
-import { tsxCommand } from "../foundation/tsx";
+import { tsNodeArgsOf } from "../foundation/run-typescript";
 import { WarmGrader, type WarmRunOptions } from "../grader/warm-lab";
 import type { LabRun } from "../grader/run-lab";
 import { TESTS_DIR_VARIABLE } from "../grader/run-env";
@@ -169,8 +169,6 @@ describe("watch mode: one warm vitest grades every save", () => {
 });
 
 describe("npm run watch", () => {
-  const tsx = tsxCommand();
-
   /** A copy of the course as it is now (node_modules linked), for a watch that edits its labs. */
   function courseCopy(): string {
     const root = mkdtempSync(path.join(os.tmpdir(), "course-watch-"));
@@ -185,7 +183,7 @@ describe("npm run watch", () => {
     const root = courseCopy();
     const lab = path.join(root, "labs", "00-welcome", "stat.ts");
     const solution = readFileSync(path.join(courseRoot, "solutions", "00-welcome", "stat.ts"), "utf8");
-    const watcher = spawn(process.execPath, [tsx, "course/cli/watch.ts", "00"], {
+    const watcher = spawn(process.execPath, [...tsNodeArgsOf(root), "course/cli/watch.ts", "00"], {
       cwd: root,
       env: { ...process.env, NO_COLOR: "1" },
       stdio: ["ignore", "pipe", "pipe"],

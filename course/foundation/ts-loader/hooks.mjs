@@ -2,7 +2,8 @@
 // The hooks of the course's TypeScript loader (register.mjs registers them). Node calls them in a
 // thread of its own, for every module a program imports.
 //
-// - resolve: `./trial` and `./trial.js` find `./trial.ts`, as they do under tsx and in the editor.
+// - resolve: `./trial` and `./trial.js` find `./trial.ts`, and `./kit` finds `./kit/index.ts`, as
+//   they do under tsx and in the editor.
 // - load: a .ts or .mts file becomes an ES module: esbuild strips its types (the transform tsx
 //   uses, with the course's tsconfig.json), with an inline source map.
 //
@@ -42,7 +43,9 @@ export async function resolve(specifier, context, nextResolve) {
   try {
     return await nextResolve(specifier, context);
   } catch (error) {
-    if (/** @type {NodeJS.ErrnoException} */ (error).code !== "ERR_MODULE_NOT_FOUND") throw error;
+    const { code } = /** @type {NodeJS.ErrnoException} */ (error);
+    // Not found, or found a folder (`../notebook-kit` means its index.ts).
+    if (code !== "ERR_MODULE_NOT_FOUND" && code !== "ERR_UNSUPPORTED_DIR_IMPORT") throw error;
     for (const candidate of typescriptCandidates(specifier)) {
       try {
         return await nextResolve(candidate, context);

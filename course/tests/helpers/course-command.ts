@@ -1,4 +1,4 @@
-// Run one of the course's commands (course/cli/<name>.ts, through tsx as `npm run` does) the way a
+// Run one of the course's commands (course/cli/<name>.ts, with the course's loader as `npm run` does) the way a
 // machinery test needs it: asynchronously, in a process group of its own, killed whole if the
 // test file ends while it still runs.
 //
@@ -8,10 +8,8 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { afterAll } from "vitest";
-import { tsxCommand } from "../../foundation/tsx";
+import { tsNodeArgsOf } from "../../foundation/run-typescript";
 import { signalQuietly } from "../../foundation/processes";
-
-const tsx = tsxCommand();
 
 /** Commands still running, each the leader of its own process group. */
 const running = new Set<number>();
@@ -39,7 +37,7 @@ export interface CommandOptions {
 /** Run `course/cli/<cli>` of the course at `root` (its own copy of the script, so its own root), with no stdin. */
 export function runCourseCommand(root: string, cli: string, args: readonly string[], options: CommandOptions = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [tsx, path.join(root, "course", "cli", cli), ...args], {
+    const child = spawn(process.execPath, [...tsNodeArgsOf(root), path.join(root, "course", "cli", cli), ...args], {
       cwd: options.cwd ?? root,
       env: options.env ?? process.env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -57,4 +55,9 @@ export function runCourseCommand(root: string, cli: string, args: readonly strin
       resolve({ code, signal, stdout, stderr, out: stdout + stderr });
     });
   });
+}
+
+/** One command line for a shell (`script -c` takes one): every word single-quoted, so paths may hold spaces. */
+export function shellCommand(words: readonly string[]): string {
+  return words.map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(" ");
 }
