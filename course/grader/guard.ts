@@ -24,7 +24,7 @@ import { becomeSubreaper, reapOrphans } from "../foundation/subreaper";
 import { COMMANDS_FD, RESULTS_FD } from "./run-env";
 
 const [scratch, ...rest] = process.argv.slice(2);
-// An explicit flag, never a guess from fstat: the TypeScript loader's pipes to esbuild may sit on fd 4 here.
+// An explicit flag, never a guess from fstat: a TypeScript loader's pipes (tsx's, to esbuild) may sit on fd 4 here.
 const withCommands = rest[0] === "--commands";
 const [command, ...args] = withCommands ? rest.slice(1) : rest;
 if (scratch === undefined || command === undefined) {
@@ -35,8 +35,8 @@ if (scratch === undefined || command === undefined) {
 const containment = becomeSubreaper();
 for (const signal of ["SIGINT", "SIGHUP"] as const) process.on(signal, () => undefined);
 
-// What the guard itself runs (esbuild, while the TypeScript loader still has it): the grader must
-// not take them for the lab's.
+// What the guard itself runs (none under the course's loader; tsx would leave its esbuild service
+// here): the grader must not take them for the lab's.
 const helpers = childrenOf(process.pid).map(identity);
 const child = spawn(command, args, {
   detached: true, // its own process group: the lab's kill(0, ...) cannot reach the guard

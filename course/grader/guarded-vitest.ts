@@ -153,7 +153,7 @@ export class GuardedVitest {
   readonly ended: Promise<GuardedEnd>;
   /** Set once the guard has said vitest's pid. */
   vitestPid: number | undefined;
-  /** What the guard itself runs (esbuild, while the TypeScript loader has it), once it has said. */
+  /** What the guard itself runs (none under the course's loader), once it has said. */
   guardHelpers: string[] = [];
   /** Resolves when the guard has said vitest's pid, or vitest has ended. */
   readonly started: Promise<void>;

@@ -7,13 +7,15 @@
 // - load: a .ts or .mts file becomes an ES module: esbuild strips its types (the transform tsx
 //   uses, with the course's tsconfig.json), with an inline source map.
 //
-// esbuild's transform runs in a child process of its own (a Go program). It is stopped as soon as
-// no transform waits on it, so a lab's program never has a child it did not start: the tests
-// look at process trees, and the grader names every process a run leaves.
+// esbuild is a Go program: the hooks run it once per file, synchronously, and it has exited (and
+// been reaped) before the file's JavaScript is returned. So a program never has a child it did
+// not start, not even for a moment: the tests look at process trees, and the grader names every
+// process a run leaves. (esbuild's JavaScript API would keep a service process running instead.)
 //
 // When COURSE_TS_CACHE names a folder, the JavaScript is kept there, one file per source, and the
 // next process reads it instead of starting esbuild. The grader and npm test set it to a scratch
 // folder that they remove, so the cache never outlives the run that made it.
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -24,8 +26,23 @@ const courseRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".
 const tsconfig = readFileSync(path.join(courseRoot, "tsconfig.json"), "utf8");
 const target = `node${process.versions.node}`;
 const cacheDir = process.env.COURSE_TS_CACHE;
+const esbuildPackage = createRequire(import.meta.url).resolve("esbuild/package.json");
 // esbuild's manifest names its version: a new esbuild makes new cache entries.
-const esbuildManifest = readFileSync(createRequire(import.meta.url).resolve("esbuild/package.json"), "utf8");
+const esbuildManifest = readFileSync(esbuildPackage, "utf8");
+// The binary esbuild's own JavaScript would run: its platform's package, or ESBUILD_BINARY_PATH.
+const esbuildBinary = process.env.ESBUILD_BINARY_PATH ?? binaryOf(`@esbuild/${process.platform}-${process.arch}`);
+
+/**
+ * @param {string} platformPackage
+ * @returns {string}
+ */
+function binaryOf(platformPackage) {
+  try {
+    return createRequire(esbuildPackage).resolve(`${platformPackage}/bin/esbuild`);
+  } catch (error) {
+    throw new Error(`esbuild has no binary for this machine (${platformPackage} is not installed): run \`npm install\` in the course folder`, { cause: error });
+  }
+}
 
 /**
  * Where a relative import may find its TypeScript file when Node found none.
@@ -62,23 +79,23 @@ export async function load(url, context, nextLoad) {
   if (!url.startsWith("file:") || !/\.m?ts$/.test(new URL(url).pathname)) return nextLoad(url, context);
   const file = fileURLToPath(url);
   const source = readFileSync(file, "utf8");
-  return { format: "module", source: await javascriptOf(file, source), shortCircuit: true };
+  return { format: "module", source: javascriptOf(file, source), shortCircuit: true };
 }
 
 /**
  * The JavaScript of one TypeScript file: from the cache, or from esbuild (then kept in the cache).
  * @param {string} file
  * @param {string} source
- * @returns {Promise<string>}
+ * @returns {string}
  */
-async function javascriptOf(file, source) {
+function javascriptOf(file, source) {
   if (cacheDir === undefined) return transpile(file, source);
   const key = createHash("sha256").update([esbuildManifest, target, tsconfig, file, source].join("\0")).digest("hex");
   const cached = path.join(cacheDir, `${key}.mjs`);
   try {
     return readFileSync(cached, "utf8");
   } catch {
-    const code = await transpile(file, source);
+    const code = transpile(file, source);
     try {
       // Written whole, then renamed: a process reading the cache never sees half a file.
       mkdirSync(cacheDir, { recursive: true });
@@ -92,22 +109,22 @@ async function javascriptOf(file, source) {
   }
 }
 
-let transformsRunning = 0;
-
 /**
- * esbuild's transform of one file, stopping esbuild's process once no transform waits on it.
+ * esbuild's transform of one file: the types stripped, an inline source map appended.
  * @param {string} file
  * @param {string} source
- * @returns {Promise<string>}
+ * @returns {string}
  */
-async function transpile(file, source) {
-  // Loaded on first use: a program whose files are all cached never loads it.
-  const esbuild = await import("esbuild");
-  transformsRunning++;
+function transpile(file, source) {
+  const args = ["--loader=ts", "--format=esm", "--sourcemap=inline", `--sourcefile=${file}`, `--target=${target}`, `--tsconfig-raw=${tsconfig}`];
   try {
-    const result = await esbuild.transform(source, { loader: "ts", format: "esm", target, sourcemap: "inline", sourcefile: file, tsconfigRaw: tsconfig });
-    return result.code;
-  } finally {
-    if (--transformsRunning === 0) await esbuild.stop();
+    return execFileSync(esbuildBinary, args, { input: source, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"], maxBuffer: 256 * 1024 * 1024 });
+  } catch (error) {
+    // A syntax error: esbuild's own report names the file, line and column. (Not as the cause:
+    // that error would repeat the whole command line, tsconfig.json and all.)
+    const report = /** @type {{ stderr?: string }} */ (error).stderr?.trim();
+    // eslint-disable-next-line preserve-caught-error -- the report is the whole story
+    if (report) throw new Error(`esbuild could not compile ${file}:\n${report}`);
+    throw new Error(`esbuild could not run (${esbuildBinary})`, { cause: error });
   }
 }
