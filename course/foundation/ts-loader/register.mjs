@@ -1,12 +1,13 @@
 // @ts-check
-// The course's loader for TypeScript programs that tests, the grader and notebooks start:
+// The course's TypeScript loader: what its npm scripts, its tests and its grader run TypeScript with.
 //
-//   node --import <this file> program.ts      (course/foundation/tsx.ts's tsNodeArgs)
+//   node --import ./course/foundation/ts-loader/register.mjs course/cli/grade.ts   (package.json)
+//   node [...tsNodeArgs, "program.ts"]                           (course/foundation/run-typescript.ts)
 //
-// Learners run the same programs with tsx (`node --import tsx program.ts`, `npm run ...`). tsx
-// does more than these programs need, and on Node 20 it costs about 0.15 s of CPU to start,
-// which npm test pays some 300 times. This loader does what the course's programs need, with the
-// same transform as tsx (esbuild's), for about half of that. What it does, and why, is in hooks.mjs.
+// It strips the types with esbuild, as tsx does. tsx also does much that the course does not need,
+// and on Node 20 it costs about 0.15 s of CPU to start a process; npm test starts several hundred.
+// This loader costs about half of that. Learners run their own programs with tsx, as the notebooks
+// show, and the two run the course's files alike. What the hooks do, and why: hooks.mjs.
 import { createRequire, register } from "node:module";
 
 // Node runs the hooks in a thread of its own and asks them about every module this program loads.

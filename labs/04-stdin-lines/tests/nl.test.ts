@@ -64,7 +64,7 @@ function splitStderr(text: string): { stdinWas: string; nlStderr: string } {
   return newline === -1 ? { stdinWas: text, nlStderr: "" } : { stdinWas: text.slice(0, newline), nlStderr: text.slice(newline + 1) };
 }
 
-/** `node <tsx> <the CLI under test>`, as a command line for sh's "$@". */
+/** `node <the course's TypeScript loader> <the CLI under test>`, as a command line for sh's "$@". */
 function nlCommand(extraNodeArgs: readonly string[] = []): string[] {
   return [process.execPath, ...tsNodeArgs, ...extraNodeArgs, impl("04-stdin-lines/cli.ts")];
 }

@@ -195,7 +195,7 @@ describe("control", () => {
         chownSync(dir, NOBODY, NOBODY);
         const config = writeConfig(dir, { web: sh("exec sleep 1000", { startMs: 100 }) });
         chownSync(config, NOBODY, NOBODY);
-        // tsx keeps a cache in TMPDIR: give nobody one it may write to.
+        // A TypeScript loader may keep a cache in TMPDIR (tsx does): give nobody one it may write to.
         const asNobody = { uid: NOBODY, gid: NOBODY, cwd: "/", env: { ...process.env, TMPDIR: dir } };
         const supd = await startSupd(config, { spawn: asNobody });
         // Root connects despite 0600; supd's default (its own uid) must refuse it.

@@ -24,7 +24,7 @@ export const SUPD = impl("11-supervisor/supd.ts");
 export const SUPCTL = impl("11-supervisor/supctl.ts");
 export const WALL_CLOCK_JUMPS = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "wall-clock-jumps.ts");
 
-/** Starting Node with tsx takes seconds on a loaded machine: be generous. */
+/** Starting Node with a TypeScript loader takes seconds on a loaded machine: be generous. */
 export const SLOW = 30_000;
 export const TEST_MS = 60_000;
 
