@@ -62,6 +62,25 @@ function strayInheritableFds(): Set<number> {
   return strays;
 }
 
+/**
+ * The signals a child of this test process ignores before it ignores anything itself: what the
+ * process that started the test run ignored, and spawn did not reset (Node's spawn resets signals
+ * 1 to 31 only, so an ignored real-time signal, such as the 32 and 33 that some tools ignore in
+ * what they start, carries through every exec). Read by the test itself, from a control child
+ * started the same way.
+ */
+async function strayIgnoredSignals(): Promise<number[]> {
+  const control = spawnTracked("/bin/sh", ["-c", "exec sleep 1000"], { stdio: "ignore" });
+  try {
+    await sleeping(control.pid as number);
+    const mask = /^SigIgn:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${control.pid}/status`, "utf8"))?.[1] ?? "0";
+    const bits = BigInt(`0x${mask}`);
+    return Array.from({ length: 64 }, (_, i) => i + 1).filter((signal) => (bits >> BigInt(signal - 1)) & 1n);
+  } finally {
+    await stop(control);
+  }
+}
+
 /** The child's fds from /proc, read by the test itself, strays of the runner left out. */
 function childFds(pid: number, strays: Set<number>): Record<string, string> {
   const fds: Record<string, string> = {};
@@ -176,6 +195,7 @@ describe("readInherited", () => {
     const file = path.join(realpathSync(dir), "shared.log");
     const fd = openFile(file);
     const strays = strayInheritableFds();
+    const strayIgnored = await strayIgnoredSignals();
     // sh ignores SIGINT, then exec keeps that disposition: sleep inherits SIG_IGN for signal 2.
     // PWD given so that sh has nothing to add to the environment it passes on.
     const env = { PATH: "/usr/bin:/bin", PWD: realpathSync(dir), GREETING: "hello", EQ: "x=y" };
@@ -197,7 +217,7 @@ describe("readInherited", () => {
         cwd: realpathSync(dir),
         env: { ...env },
         fds: { 0: "/dev/null", 1: "/dev/null", 2: "/dev/null", 3: file },
-        ignoredSignals: [2],
+        ignoredSignals: [...new Set([2, ...strayIgnored])].sort((x, y) => x - y),
       });
     } finally {
       if (previous === undefined) delete process.env.GREETING;
