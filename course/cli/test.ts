@@ -158,42 +158,28 @@ interface Pass {
   impl: Impl;
   env: NodeJS.ProcessEnv;
   label: string;
-  /** The chapters whose notebooks this runner runs, one after another. */
-  chapters: Chapter[];
 }
 
-/**
- * The selected chapters in two halves, every other chapter each (their notebooks then take about
- * as long). A runner works through its notebooks one after another, mostly on one core: a runner
- * of all twelve would be the last step to end, alone on the machine for its last notebooks.
- */
-function notebookHalves(): Chapter[][] {
-  const { selected } = options;
-  if (selected.length < 2) return [selected];
-  return [selected.filter((_, i) => i % 2 === 0), selected.filter((_, i) => i % 2 === 1)];
-}
-
-/** Run `npm run notebooks -- <chapters> --impl <impl>` as a child (each runner is its own subreaper). */
-function notebooksPass({ impl, env, chapters }: Pass): Promise<NodeChildEnd> {
+/** Run `npm run notebooks -- [<chapters>] --impl <impl>` as a child (each pass is its own runner and subreaper). */
+function notebooksPass({ impl, env }: Pass): Promise<NodeChildEnd> {
   const cli = path.join(courseRoot, "course", "cli", "notebooks.ts");
-  return runNodeChild([...tsNodeArgs, cli, ...chapters.map(labId), "--impl", impl], env);
+  const names = options.someChapters ? options.selected.map(labId) : [];
+  return runNodeChild([...tsNodeArgs, cli, ...names, "--impl", impl], env);
 }
 
 async function notebooksCheck(): Promise<StepResult> {
-  const impls: Omit<Pass, "chapters">[] = [
+  const passes: Pass[] = [
     { impl: "labs", env: { [HIDE_TOOLS_VARIABLE]: LEARNER_MISSING_TOOLS }, label: `starters, ${LEARNER_MISSING_TOOLS} unreachable` },
     { impl: "solutions", env: {}, label: "solutions in labs/" },
   ];
-  const passes: Pass[] = impls.flatMap((pass) => notebookHalves().map((chapters) => ({ ...pass, chapters })));
-  // Side by side: the runs share nothing but the machine (each kernel has its own ports and scratch).
+  // Side by side: the two runs share nothing but the machine (each kernel has its own ports and scratch).
   const results = await Promise.all(passes.map(notebooksPass));
   const problems: string[] = [];
   const notes: string[] = [];
   for (const [i, pass] of passes.entries()) {
     const { code, output } = results[i]!;
-    const label = `${pass.label} (${pass.chapters.map((c) => c.number).join(", ")})`;
-    notes.push(`-- ${label}\n${output.trimEnd()}`);
-    if (code !== 0) problems.push(`notebooks against ${label}: failed (exit ${code}), see above`);
+    notes.push(`-- ${pass.label}\n${output.trimEnd()}`);
+    if (code !== 0) problems.push(`notebooks against ${pass.label}: failed (exit ${code}), see above`);
   }
   return { problems, notes, cpuSeconds: results.reduce((sum, { cpuSeconds }) => sum + cpuSeconds, 0) };
 }
@@ -284,8 +270,8 @@ async function main(): Promise<void> {
   // Everything that runs in a child starts now, side by side, each reported later in its place:
   // Prettier; the lab runs (solutions, then starters, one lab at a time, in a child of their own:
   // the grader there counts only its own descendants); the machinery tests; the two notebook
-  // passes (each in two runners). They share nothing but the machine, and the longest (a notebook
-  // runner, six notebooks one after another) starts first, so the cores stay busy to the end. (Marked handled at once:
+  // passes. They share nothing but the machine, and the longest (a notebook pass, twelve notebooks
+  // one after another) starts first, so the cores stay busy to the end. (Marked handled at once:
   // a rejection waits for its step.)
   runStarted = performance.now();
   const styled = someChapters ? chapterFiles(selected) : ["."];
