@@ -11,7 +11,7 @@ import type { LabRun } from "../grader/run-lab";
 import { WarmGrader } from "../grader/warm-lab";
 import { type Impl, labId } from "../foundation/layout";
 import { tsNodeArgs } from "../foundation/run-typescript";
-import { runNodeChild, type ChildStepResult } from "./node-child";
+import { runNodeChild, type ChildStepResult, type NodeChildOptions } from "./node-child";
 import { findChapter, type Chapter } from "../manifest";
 
 export type Expected = "pass" | "fail";
@@ -62,8 +62,8 @@ const PROBLEMS_MARKER = "lab runs' problems: ";
 const thisFile = fileURLToPath(import.meta.url);
 
 /** Run the labs of these chapters through the grader in a child process; never rejects. */
-export async function labRunsInChild(chapters: Chapter[], impl: Impl, expected: Expected): Promise<ChildStepResult> {
-  const { code, signal, output, cpuSeconds } = await runNodeChild([...tsNodeArgs, thisFile, impl, expected, ...chapters.map(labId)]);
+export async function labRunsInChild(chapters: Chapter[], impl: Impl, expected: Expected, child: NodeChildOptions = {}): Promise<ChildStepResult> {
+  const { code, signal, output, cpuSeconds } = await runNodeChild([...tsNodeArgs, thisFile, impl, expected, ...chapters.map(labId)], child);
   const lines = output.trimEnd().split("\n");
   const last = lines.at(-1) ?? "";
   if (code === 0 && last.startsWith(PROBLEMS_MARKER)) {

@@ -7,7 +7,7 @@ import path from "node:path";
 import { ESLint } from "eslint";
 import { courseRoot } from "../foundation/layout";
 import { binOf } from "../foundation/package-bin";
-import { runNodeChild, type ChildStepResult } from "./node-child";
+import { runNodeChild, type ChildStepResult, type NodeChildOptions } from "./node-child";
 import { projectPrograms } from "./project-programs";
 
 /** Every ESLint problem in `paths` (relative to the course root), as `file:line:col rule: message`. */
@@ -39,8 +39,8 @@ export async function lintProblems(paths: string[] = ["."]): Promise<string[]> {
 const SHOWN_FILES = 20;
 
 /** Every file in `paths` that Prettier would lay out differently (the first SHOWN_FILES of them, and how many), and Prettier's CPU time. */
-export async function formatProblems(paths: string[] = ["."]): Promise<ChildStepResult> {
-  const { code, stdout, stderr, cpuSeconds } = await runNodeChild([binOf("prettier", "prettier"), "--list-different", ...paths]);
+export async function formatProblems(paths: string[] = ["."], child: NodeChildOptions = {}): Promise<ChildStepResult> {
+  const { code, stdout, stderr, cpuSeconds } = await runNodeChild([binOf("prettier", "prettier"), "--list-different", ...paths], child);
   const result = (problems: string[]): ChildStepResult => ({ problems, notes: [], cpuSeconds });
   if (code === 0) return result([]);
   const files = stdout.split("\n").filter((line) => line.trim() !== "");

@@ -1,6 +1,7 @@
 // A Node script run as a child from the course root, its output collected: npm test's steps that
 // run in children of their own (lint, format, the lab runs, the machinery tests, the notebooks).
 import { spawn } from "node:child_process";
+import os from "node:os";
 import { courseRoot } from "../foundation/layout";
 import { processEntry } from "../foundation/proc";
 
@@ -64,14 +65,28 @@ export function reapedChildrenCpuSeconds(): number {
   return self === undefined ? Number.NaN : (self.childrenUtimeTicks + self.childrenStimeTicks) / 100;
 }
 
-/** Run `node <args>` from the course root with `env` added; resolves when it has ended (never rejects). */
-export function runNodeChild(args: string[], env: NodeJS.ProcessEnv = {}): Promise<NodeChildEnd> {
+/** How a step's child runs: its environment, added to this process's, and its nice value. */
+export interface NodeChildOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Set at once, before the child has started anything: what it starts inherits it. */
+  niceness?: number;
+}
+
+/** Run `node <args>` from the course root; resolves when it has ended (never rejects). */
+export function runNodeChild(args: string[], { env = {}, niceness }: NodeChildOptions = {}): Promise<NodeChildEnd> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--import", CPU_REPORTER, ...args], {
       cwd: courseRoot,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    if (niceness !== undefined && child.pid !== undefined) {
+      try {
+        os.setPriority(child.pid, niceness);
+      } catch {
+        // Gone already, or not allowed: it runs at our priority, which only costs time.
+      }
+    }
     let stdout = "";
     let stderr = "";
     let output = "";

@@ -144,12 +144,20 @@ async function machineryTests(): Promise<StepResult> {
   // course's TypeScript loader's cache there as well.
   const scratch = mkdtempSync(path.join(os.tmpdir(), "course-machinery-"));
   const env = { TMPDIR: scratch, [TS_CACHE_VARIABLE]: path.join(scratch, "typescript") };
-  const { code, output, cpuSeconds } = await runNodeChild([vitest, "run", "--config", config], env);
+  const { code, output, cpuSeconds } = await runNodeChild([vitest, "run", "--config", config], { env, niceness: BACKGROUND });
   rmSync(scratch, { recursive: true, force: true });
   if (code === 0) return { problems: [], notes: [], cpuSeconds };
   const problems = [`the machinery tests failed (npx vitest run --config course/tests/vitest.config.ts):`, ...output.split("\n").slice(-60)];
   return { problems, notes: [], cpuSeconds };
 }
+
+/**
+ * The nice value of every step run in a child except the notebook passes. Each notebook pass is
+ * twelve notebooks one after another, mostly on one core: the longest chain of the run. The other
+ * steps can use whatever CPU is free, so they yield to it; the run then ends when the CPU work
+ * is done, not when the last notebook, slowed by the others, is.
+ */
+const BACKGROUND = 10;
 
 /** The optional tools a learner's machine often lacks; the starters pass runs without them. */
 const LEARNER_MISSING_TOOLS = "python3,strace,faketime";
@@ -164,7 +172,7 @@ interface Pass {
 function notebooksPass({ impl, env }: Pass): Promise<NodeChildEnd> {
   const cli = path.join(courseRoot, "course", "cli", "notebooks.ts");
   const names = options.someChapters ? options.selected.map(labId) : [];
-  return runNodeChild([...tsNodeArgs, cli, ...names, "--impl", impl], env);
+  return runNodeChild([...tsNodeArgs, cli, ...names, "--impl", impl], { env });
 }
 
 async function notebooksCheck(): Promise<StepResult> {
@@ -271,17 +279,17 @@ async function main(): Promise<void> {
   // Prettier; the lab runs (solutions, then starters, one lab at a time, in a child of their own:
   // the grader there counts only its own descendants); the machinery tests; the two notebook
   // passes. They share nothing but the machine, and the longest (a notebook pass, twelve notebooks
-  // one after another) starts first, so the cores stay busy to the end. (Marked handled at once:
-  // a rejection waits for its step.)
+  // one after another) starts first and goes first (BACKGROUND), so the cores stay busy to the
+  // end. (Marked handled at once: a rejection waits for its step.)
   runStarted = performance.now();
   const styled = someChapters ? chapterFiles(selected) : ["."];
   const notebooksRun = options.notebooks ? startEarly(notebooksCheck) : undefined;
   const machineryRun = options.machinery ? startEarly(machineryTests) : undefined;
-  const formatRun = startEarly(() => formatProblems(styled));
-  const solutionsRun = startEarly(() => labRunsInChild(selected, "solutions", "pass"));
+  const formatRun = startEarly(() => formatProblems(styled, { niceness: BACKGROUND }));
+  const solutionsRun = startEarly(() => labRunsInChild(selected, "solutions", "pass", { niceness: BACKGROUND }));
   const startersRun = startEarly(async () => {
     await solutionsRun.result;
-    return labRunsInChild(selected, "labs", "fail");
+    return labRunsInChild(selected, "labs", "fail", { niceness: BACKGROUND });
   });
   // Meanwhile, in this process: the checks that read the project's types share its two programs
   // (project-programs.ts), built once; for some chapters, from their files only.
