@@ -1,8 +1,8 @@
 // npm test's lab steps: every solution passes every test of its lab, every untouched starter fails
 // every one. The labs run one after another through the grader, in a child process of their own
-// (this file, run by the course's loader): the grader counts every process its process did not start as left
-// behind by the lab, so in npm test's own process nothing else could run beside it; in a child,
-// the type checks, the machinery tests and the notebook runs can. One warm vitest grades every
+// (this file): the grader counts every process its process did not start as left behind by the
+// lab, so in npm test's own process nothing else could run beside it; in a child, the type
+// checks, the machinery tests and the notebook runs can. One warm vitest grades every
 // lab of a step (warm-lab.ts, as watch mode does): the same verdicts as a fresh `vitest run` per
 // lab, without its start-up each time (a run that goes wrong gets a fresh one for the next lab).
 import path from "node:path";
