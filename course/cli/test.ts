@@ -291,13 +291,6 @@ async function main(): Promise<void> {
     await solutionsRun.result;
     return labRunsInChild(selected, "labs", "fail", { niceness: BACKGROUND });
   });
-  // This process's own checks yield to the notebook passes too (started above, they keep their
-  // priority; what starts from here on inherits BACKGROUND).
-  try {
-    os.setPriority(BACKGROUND);
-  } catch {
-    // Not allowed here: the checks keep the notebooks' priority, which only costs time.
-  }
   // Meanwhile, in this process: the checks that read the project's types share its two programs
   // (project-programs.ts), built once; for some chapters, from their files only.
   if (someChapters) narrowCourseProgram(filesOfChapters(selected));
