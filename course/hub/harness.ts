@@ -7,7 +7,7 @@ import type { Socket } from "node:net";
 import path from "node:path";
 import { commandOf, isRunning, processPids } from "../foundation/proc";
 import { courseRoot } from "../foundation/layout";
-import { signalQuietly } from "../foundation/processes";
+import { signalQuietly, waitUntil } from "../foundation/processes";
 import { tsNodeArgs } from "../foundation/run-typescript";
 import { lookUp, removeAccounts } from "./accounts";
 import { freeLoopbackPort, requireReachableForLearners } from "./preflight";
@@ -169,8 +169,7 @@ export function killTestHub(hub: TestHubProcesses, uids: ReadonlySet<number> = n
  */
 export async function removeTestAccounts(learners: readonly string[], waitMs = 10_000): Promise<void> {
   const uids = new Set(uidsOf(learners));
-  const deadline = Date.now() + waitMs;
-  while (learnersProcesses(uids).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  await waitUntil(() => learnersProcesses(uids).length === 0, waitMs);
   try {
     removeAccounts(learners);
   } catch {
