@@ -1,5 +1,6 @@
 // What a learners' copy of the course holds, and what it leaves out (and why).
 // `npm run handout` applies these rules; `npm run check` in the copy proves the result works.
+import { LOADER_PATH } from "../foundation/run-typescript";
 
 /** Paths (relative to the course root, "/"-separated) that stay with the maintainers. */
 export const LEFT_OUT: readonly { path: string; why: string }[] = [
@@ -41,7 +42,7 @@ export function learnerPackageJson(text: string): string {
   const pkg = JSON.parse(text) as { scripts?: Record<string, string> };
   const scripts = { ...(pkg.scripts ?? {}) };
   for (const name of LEFT_OUT_SCRIPTS) delete scripts[name];
-  scripts.check = "node --import ./course/foundation/ts-loader/register.mjs course/cli/check-learner-copy.ts";
+  scripts.check = `node --import ./${LOADER_PATH} course/cli/check-learner-copy.ts`;
   return `${JSON.stringify({ ...pkg, scripts }, null, 2)}\n`;
 }
 

@@ -25,6 +25,7 @@ import { fileURLToPath } from "node:url";
 const courseRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const tsconfig = readFileSync(path.join(courseRoot, "tsconfig.json"), "utf8");
 const target = `node${process.versions.node}`;
+// TS_CACHE_VARIABLE in run-typescript.ts (TypeScript, which this file cannot import).
 const cacheDir = process.env.COURSE_TS_CACHE;
 const esbuildPackage = createRequire(import.meta.url).resolve("esbuild/package.json");
 // esbuild's manifest names its version: a new esbuild makes new cache entries.
